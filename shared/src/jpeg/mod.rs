@@ -1,0 +1,22 @@
+//! JPEG as a byte stream: cutting concatenated JPEGs into frames, and reading a frame's
+//! size without decoding it.
+//!
+//! Markers are `FF xx`. Most are followed by a two-byte length and a payload that may hold
+//! anything, including a whole thumbnail JPEG with its own `FFD9` (EXIF APP1); after SOS
+//! (`FFDA`) comes entropy-coded data in which `FF` is escaped as `FF00` and restart markers
+//! `FFD0`-`FFD7` may appear. The image ends at the first `FFD9` outside all of that.
+
+mod info;
+mod splitter;
+
+pub use info::{InfoError, JpegInfo, Sampling, info};
+pub use splitter::{SplitError, Splitter};
+
+pub(crate) const SOI: u8 = 0xD8;
+pub(crate) const EOI: u8 = 0xD9;
+pub(crate) const SOS: u8 = 0xDA;
+
+/// Markers that stand alone, with no length field: TEM and the restart markers.
+pub(crate) fn is_standalone(marker: u8) -> bool {
+    marker == 0x01 || (0xD0..=0xD7).contains(&marker)
+}
