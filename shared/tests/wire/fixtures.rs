@@ -4,7 +4,7 @@
 use mjpeg_wire::jpeg;
 use mjpeg_wire::multipart::{Limits, boundary_from_content_type};
 
-use crate::parse_with;
+use crate::{Parsed, parse_with};
 
 /// (name, response head, body) of every capture.
 pub const CAPTURES: [(&str, &str, &[u8]); 3] = [
@@ -35,6 +35,16 @@ pub fn content_type(head: &str) -> Option<&str> {
     })
 }
 
+/// The JPEG frames among the parts: every non-empty body (the recipe sends an empty part
+/// first).
+fn frames(parsed: &Parsed) -> Vec<&[u8]> {
+    parsed
+        .bodies()
+        .into_iter()
+        .filter(|b| !b.is_empty())
+        .collect()
+}
+
 #[test]
 fn every_capture_parses_into_its_expected_whole_jpeg_frames() {
     let expected: serde_json::Value =
@@ -47,12 +57,7 @@ fn every_capture_parses_into_its_expected_whole_jpeg_frames() {
             let parsed = parse_with(boundary.as_deref(), Limits::default(), body, chunk);
             assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
             assert_eq!(parsed.finish, Ok(()), "{name}");
-            let frames: Vec<&[u8]> = parsed
-                .parts
-                .iter()
-                .map(|p| &p.body()[..])
-                .filter(|b| !b.is_empty())
-                .collect();
+            let frames = frames(&parsed);
             assert_eq!(
                 Some(frames.len() as u64),
                 want["frames"].as_u64(),
@@ -97,12 +102,7 @@ fn every_frame_of_every_capture_survives_the_jpeg_splitter() {
     for (name, head, body) in CAPTURES {
         let boundary = content_type(head).and_then(boundary_from_content_type);
         let parsed = parse_with(boundary.as_deref(), Limits::default(), body, body.len());
-        let frames: Vec<&[u8]> = parsed
-            .parts
-            .iter()
-            .map(|p| &p.body()[..])
-            .filter(|b| !b.is_empty())
-            .collect();
+        let frames = frames(&parsed);
         let raw = frames.concat();
         let split = crate::splitter::split(&raw, 4096);
         assert_eq!(split.len(), frames.len(), "{name}");
