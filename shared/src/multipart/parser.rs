@@ -156,6 +156,8 @@ pub struct Parser {
     skipped: u64,
     /// Bytes of preamble seen while the boundary is still unknown.
     preamble: u64,
+    /// The first this many buffered bytes hold no line feed (a search already looked).
+    no_newline_before: usize,
     parts: u64,
 }
 
@@ -181,6 +183,7 @@ impl Parser {
             offset: 0,
             skipped: 0,
             preamble: 0,
+            no_newline_before: 0,
             parts: 0,
         }
     }
@@ -258,6 +261,7 @@ impl Parser {
             _ => Err(ParseError::Truncated { buffered }),
         };
         self.buf.advance(buffered);
+        self.no_newline_before = 0;
         result
     }
 
@@ -280,18 +284,22 @@ impl Parser {
     fn consume(&mut self, n: usize) {
         self.buf.advance(n);
         self.offset += n as u64;
+        self.no_newline_before = 0;
     }
 
     /// Removes and returns `n` bytes from the front of the buffer.
     fn take(&mut self, n: usize) -> Bytes {
         self.offset += n as u64;
+        self.no_newline_before = 0;
         self.buf.take(n)
     }
 
     /// The next line without its line ending, if a whole line is buffered; the line
     /// ending is consumed too. `limit` bounds how far to look.
     fn next_line(&mut self, limit: usize) -> Line {
-        match self.buf.find_byte(0, b'\n') {
+        // Resume where the last search for this line stopped: a line trickling in a byte
+        // at a time must not be rescanned from its start on every byte.
+        match self.buf.find_byte(self.no_newline_before, b'\n') {
             Some(nl) if nl <= limit => {
                 let raw = self.take(nl + 1);
                 let mut end = nl;
@@ -302,7 +310,10 @@ impl Parser {
             }
             Some(_) => Line::TooLong,
             None if self.buf.len() > limit => Line::TooLong,
-            None => Line::Partial,
+            None => {
+                self.no_newline_before = self.buf.len();
+                Line::Partial
+            }
         }
     }
 
