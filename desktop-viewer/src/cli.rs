@@ -1,0 +1,121 @@
+//! Command-line options, parsed in `main.rs` and handed to [`crate::run`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::pipeline::PipelineConfig;
+
+/// The URL pi-server (and the original picamera recipe) serve their stream at.
+pub const DEFAULT_URL: &str = "http://localhost:8000/stream.mjpg";
+
+/// Watch a Raspberry Pi camera (any MJPEG-over-HTTP stream) live, with FPS and bandwidth
+/// on screen.
+///
+/// Keys in the window: S overlay, P snapshot, R record, 1 actual size, F11 full screen.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "desktop-viewer", version, about, long_about = None)]
+pub struct Cli {
+    /// Stream URL; credentials may be given in it (http://user:password@host:8000/stream.mjpg).
+    #[arg(default_value = DEFAULT_URL)]
+    pub url: String,
+
+    /// Bandwidth target in kbit/s; the overlay marks whether the stream is over or under it.
+    #[arg(long, default_value_t = 1000.0, value_name = "KBIT/S")]
+    pub target_kbps: f64,
+
+    /// Run without a window: print one stats line a second, then a summary.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// With --headless: how long to watch, in seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 10.0,
+        requires = "headless"
+    )]
+    pub duration: f64,
+
+    /// With --headless: print JSON lines instead of text.
+    #[arg(long, requires = "headless")]
+    pub json: bool,
+
+    /// With --headless: record the stream, as received, to a new recording-TIME.mjpg in
+    /// --output-dir (ffmpeg and pi-server's file: source play it back).
+    #[arg(long, requires = "headless")]
+    pub record: bool,
+
+    /// Reconnect when no byte has arrived for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub stall_timeout: f64,
+
+    /// Largest JPEG accepted, in bytes; a larger part ends the connection.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_size: usize,
+
+    /// User name for HTTP basic authentication (or put it in the URL).
+    #[arg(long, env = "VIEWER_USER")]
+    pub user: Option<String>,
+
+    /// Password for HTTP basic authentication (or put it in the URL).
+    #[arg(long, env = "VIEWER_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+
+    /// Where snapshots (P) and recordings (R) are saved.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub output_dir: PathBuf,
+}
+
+impl Cli {
+    /// The pipeline settings these options describe.
+    pub fn pipeline_config(&self) -> PipelineConfig {
+        let mut config = PipelineConfig::new(&self.url);
+        // A zero or negative value would make every read time out at once.
+        config.stall_timeout = Duration::from_secs_f64(self.stall_timeout.max(0.1));
+        config.max_frame_size = self.max_frame_size;
+        if let Some(user) = &self.user {
+            config.credentials = Some(crate::net::Credentials {
+                user: user.clone(),
+                password: self.password.clone(),
+            });
+        }
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_match_the_server() {
+        let cli = Cli::parse_from(["desktop-viewer"]);
+        assert_eq!(cli.url, DEFAULT_URL);
+        assert_eq!(cli.target_kbps, 1000.0);
+        assert!(!cli.headless);
+    }
+
+    #[test]
+    fn duration_needs_headless() {
+        assert!(Cli::try_parse_from(["desktop-viewer", "--duration", "3"]).is_err());
+        let cli = Cli::parse_from([
+            "desktop-viewer",
+            "--headless",
+            "--duration",
+            "3",
+            "--json",
+            "u",
+        ]);
+        assert_eq!(cli.duration, 3.0);
+        assert!(cli.json);
+        assert_eq!(cli.url, "u");
+    }
+}

@@ -1,0 +1,250 @@
+//! `--headless`: the window's pipeline with no window, for scripts, tests and benchmarks.
+//! One stats line a second, then a summary; the caller turns "no frame" into an exit code.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::pipeline::{Pipeline, PipelineConfig, StartError};
+use crate::stats::StatsView;
+
+/// What a headless run saw, printed at the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Always "summary", so JSON readers can tell it from the per-second lines.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Seconds watched.
+    pub seconds: f64,
+    /// Frames received.
+    pub frames: u64,
+    /// Frames decoded.
+    pub decoded: u64,
+    /// Frames per second over the run.
+    pub fps: f64,
+    /// kbit/s over the run.
+    pub kbps: f64,
+    /// Median decode time.
+    pub decode_p50_ms: Option<f64>,
+    /// 99th percentile decode time.
+    pub decode_p99_ms: Option<f64>,
+    /// Frames dropped because the decoder was busy.
+    pub dropped: u64,
+    /// Frames or data that did not decode.
+    pub corrupt: u64,
+    /// Failed or ended connections.
+    pub errors: u64,
+    /// Connection attempts after the first.
+    pub reconnects: u64,
+    /// The latest failure, if any.
+    pub last_error: Option<String>,
+    /// Width and height of the last frame.
+    pub resolution: Option<[usize; 2]>,
+    /// The `.mjpg` file written with `--record`, if any.
+    pub recording: Option<Recorded>,
+}
+
+/// What `--record` wrote.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    /// The file.
+    pub path: PathBuf,
+    /// Frames written.
+    pub frames: u64,
+    /// JPEG bytes written.
+    pub bytes: u64,
+}
+
+/// What a headless run does besides watching.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// How long to watch.
+    pub duration: Duration,
+    /// JSON lines instead of text.
+    pub json: bool,
+    /// Record every received frame into a new `.mjpg` file in this folder.
+    pub record_to: Option<PathBuf>,
+}
+
+impl Summary {
+    fn new(v: &StatsView, seconds: f64) -> Self {
+        let per_sec = |x: f64| if seconds > 0.0 { x / seconds } else { 0.0 };
+        Summary {
+            kind: "summary",
+            seconds,
+            frames: v.frames,
+            decoded: v.decoded,
+            fps: per_sec(v.frames as f64),
+            kbps: per_sec(v.bytes as f64 * 8.0 / 1000.0),
+            decode_p50_ms: v.decode_p50_ms,
+            decode_p99_ms: v.decode_p99_ms,
+            dropped: v.dropped,
+            corrupt: v.corrupt,
+            errors: v.errors,
+            reconnects: v.reconnects,
+            last_error: v.last_error.clone(),
+            resolution: v.resolution,
+            recording: None,
+        }
+    }
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |x| format!("{x:.2}"))
+}
+
+/// One line per second, in text.
+pub fn stats_line(second: u64, v: &StatsView) -> String {
+    let size = v
+        .resolution
+        .map_or_else(|| "-".into(), |[w, h]| format!("{w}x{h}"));
+    format!(
+        "t={second}s state={} frames={} fps={:.1} kbps={:.0} avg_kbps={:.0} size={size} \
+         decode_ms={} latency_ms={} dropped={} corrupt={} errors={} reconnects={}",
+        v.state.label(),
+        v.frames,
+        v.fps,
+        v.kbps,
+        v.average_kbps,
+        ms(v.decode_ms),
+        ms(v.latency_ms),
+        v.dropped,
+        v.corrupt,
+        v.errors,
+        v.reconnects,
+    )
+}
+
+/// The closing summary, in text.
+pub fn summary_line(s: &Summary) -> String {
+    let mut line = format!(
+        "summary: {:.1} s, {} frames ({} decoded), {:.1} fps, {:.0} kbit/s, decode ms p50 {} \
+         p99 {}, dropped {}, corrupt {}, errors {}, reconnects {}",
+        s.seconds,
+        s.frames,
+        s.decoded,
+        s.fps,
+        s.kbps,
+        ms(s.decode_p50_ms),
+        ms(s.decode_p99_ms),
+        s.dropped,
+        s.corrupt,
+        s.errors,
+        s.reconnects,
+    );
+    if let Some([w, h]) = s.resolution {
+        line.push_str(&format!(", {w}x{h}"));
+    }
+    if let Some(e) = &s.last_error {
+        line.push_str(&format!("; last error: {e}"));
+    }
+    if let Some(r) = &s.recording {
+        line.push_str(&format!(
+            "; recorded {} frames to {}",
+            r.frames,
+            r.path.display()
+        ));
+    }
+    line
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    t: u64,
+    state_label: &'static str,
+    #[serde(flatten)]
+    view: &'a StatsView,
+}
+
+/// Watches `config.url` for `options.duration`, writing a line a second to `out`, and
+/// returns the summary (also written).
+pub fn run(
+    config: PipelineConfig,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Summary, HeadlessError> {
+    let Options { duration, json, .. } = *options;
+    let pipeline = Pipeline::start(config, || {})?;
+    if let Some(dir) = &options.record_to {
+        pipeline
+            .start_recording(dir)
+            .map_err(|source| HeadlessError::Record {
+                dir: dir.clone(),
+                source,
+            })?;
+    }
+    let start = Instant::now();
+    let mut second = 0u64;
+    loop {
+        let next = start + Duration::from_secs(second + 1);
+        let end = start + duration;
+        std::thread::sleep(next.min(end).saturating_duration_since(Instant::now()));
+        if Instant::now() >= end {
+            break;
+        }
+        second += 1;
+        let v = pipeline.stats();
+        if json {
+            let line = JsonLine {
+                kind: "stats",
+                t: second,
+                state_label: v.state.label(),
+                view: &v,
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            writeln!(out)?;
+        } else {
+            writeln!(out, "{}", stats_line(second, &v))?;
+        }
+        out.flush()?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let mut summary = Summary::new(&pipeline.stats(), seconds);
+    if let Some(finished) = pipeline.stop_recording() {
+        let r = finished.map_err(|source| HeadlessError::Record {
+            dir: options.record_to.clone().unwrap_or_default(),
+            source,
+        })?;
+        summary.recording = Some(Recorded {
+            path: r.path,
+            frames: r.frames,
+            bytes: r.bytes,
+        });
+    }
+    drop(pipeline);
+    if json {
+        serde_json::to_writer(&mut *out, &summary)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", summary_line(&summary))?;
+    }
+    out.flush()?;
+    Ok(summary)
+}
+
+/// Why a headless run could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeadlessError {
+    /// The pipeline did not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// Writing the output failed.
+    #[error("writing the stats failed: {0}")]
+    Io(#[from] io::Error),
+    /// Writing JSON failed.
+    #[error("writing the stats failed: {0}")]
+    Json(#[from] serde_json::Error),
+    /// `--record` could not write its file.
+    #[error("cannot record into {}: {source}", dir.display())]
+    Record {
+        /// The folder recording was asked into.
+        dir: PathBuf,
+        /// What went wrong.
+        source: io::Error,
+    },
+}

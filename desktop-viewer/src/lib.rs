@@ -1,0 +1,59 @@
+//! The desktop viewer as a library: `main.rs` parses the command line and calls [`run`];
+//! tests drive the [`pipeline`] and the [`ui`] directly.
+//!
+//! The path of a frame: [`net`] (HTTP, reconnects) → `mjpeg_wire` (parts) → [`pipeline`]
+//! (latest-frame slots, decode thread) → [`decode`] (JPEG → RGBA) → [`ui`] (texture,
+//! overlay). [`stats`] measures it, [`record`] saves it, [`headless`] prints it.
+
+pub mod cli;
+pub mod decode;
+pub mod headless;
+pub mod net;
+pub mod pipeline;
+pub mod record;
+pub mod slot;
+pub mod stats;
+pub mod ui;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+/// Runs what the command line asks for; the exit code says whether any frame arrived
+/// (headless) or how the window ended.
+pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    if cli.headless {
+        let duration = Duration::try_from_secs_f64(cli.duration.max(0.0))
+            .context("--duration is out of range")?;
+        let mut out = std::io::stdout().lock();
+        let options = headless::Options {
+            duration,
+            json: cli.json,
+            record_to: cli.record.then(|| cli.output_dir.clone()),
+        };
+        let summary = headless::run(cli.pipeline_config(), &options, &mut out)?;
+        // Scripts ask "did anything arrive?": 0 yes, 1 no.
+        return Ok(if summary.frames > 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    ui::run_window(&cli)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default of warnings and up.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Fails only if a subscriber is already set (a test did it); that one is used then.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes only for a terminal, not for a script's log file.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}

@@ -1,0 +1,448 @@
+//! What the viewer measures: frames and bandwidth received (with `mjpeg_wire`'s meter, the
+//! one pi-server uses, so both sides count alike), decode times, losses, connection state.
+//!
+//! The workers write into [`Stats`]; the window and the headless mode read a [`StatsView`],
+//! a plain copy taken at one instant, so drawing never holds the workers' lock.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+
+use mjpeg_wire::meter::RateMeter;
+use serde::Serialize;
+
+use crate::net::StreamFailure;
+
+/// Seconds of bandwidth history kept for the chart.
+pub const HISTORY_SECS: usize = 60;
+
+/// The connection as the user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConnState {
+    /// Not started yet.
+    #[default]
+    Idle,
+    /// Connecting (attempt 1 is the first).
+    Connecting {
+        /// Attempts since the last working connection.
+        attempt: u32,
+    },
+    /// Connected, waiting for the first frame.
+    Connected,
+    /// Frames are arriving.
+    Streaming,
+    /// The last attempt failed; the next one starts at `retry_at`.
+    Waiting {
+        /// Why.
+        failure: StreamFailure,
+        /// When the next attempt starts.
+        retry_at: Instant,
+    },
+    /// The pipeline was stopped.
+    Stopped,
+}
+
+impl ConnState {
+    /// One short line: "streaming", "reconnecting in 2.0 s: connection refused ...".
+    pub fn describe(&self, now: Instant) -> String {
+        match self {
+            ConnState::Idle => "idle".into(),
+            ConnState::Connecting { attempt: 1 } => "connecting…".into(),
+            ConnState::Connecting { attempt } => format!("connecting (attempt {attempt})…"),
+            ConnState::Connected => "connected, waiting for the first frame…".into(),
+            ConnState::Streaming => "streaming".into(),
+            ConnState::Waiting { failure, retry_at } => {
+                let secs = retry_at.saturating_duration_since(now).as_secs_f64();
+                format!("{failure} — retrying in {secs:.1} s")
+            }
+            ConnState::Stopped => "stopped".into(),
+        }
+    }
+
+    /// A one-word label for JSON and the status badge.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ConnState::Idle => "idle",
+            ConnState::Connecting { .. } => "connecting",
+            ConnState::Connected => "connected",
+            ConnState::Streaming => "streaming",
+            ConnState::Waiting { .. } => "reconnecting",
+            ConnState::Stopped => "stopped",
+        }
+    }
+}
+
+/// Decode times in 10 µs buckets up to 200 ms: exact enough for p50/p99, bounded memory
+/// however long the viewer runs.
+#[derive(Debug, Clone)]
+pub struct DecodeTimes {
+    buckets: Vec<u32>,
+    count: u64,
+}
+
+const BUCKET: Duration = Duration::from_micros(10);
+const BUCKETS: usize = 20_000;
+
+impl Default for DecodeTimes {
+    fn default() -> Self {
+        DecodeTimes {
+            buckets: vec![0; BUCKETS],
+            count: 0,
+        }
+    }
+}
+
+impl DecodeTimes {
+    /// Counts one decode.
+    pub fn record(&mut self, d: Duration) {
+        let i = ((d.as_nanos() / BUCKET.as_nanos()) as usize).min(BUCKETS - 1);
+        self.buckets[i] = self.buckets[i].saturating_add(1);
+        self.count += 1;
+    }
+
+    /// The `q` quantile (0..=1) in milliseconds, the upper edge of its bucket.
+    pub fn quantile_ms(&self, q: f64) -> Option<f64> {
+        if self.count == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.count as f64).ceil() as u64).max(1);
+        let mut seen = 0u64;
+        for (i, &n) in self.buckets.iter().enumerate() {
+            seen += u64::from(n);
+            if seen >= rank {
+                return Some((i + 1) as f64 * BUCKET.as_secs_f64() * 1000.0);
+            }
+        }
+        None
+    }
+
+    /// How many decodes were counted.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+}
+
+/// Bytes received per whole second, for the kbit/s chart.
+#[derive(Debug, Clone)]
+struct History {
+    start: Instant,
+    /// (second since start, bytes), oldest first, no gaps.
+    seconds: VecDeque<(u64, u64)>,
+}
+
+impl History {
+    fn new(start: Instant) -> Self {
+        History {
+            start,
+            seconds: VecDeque::with_capacity(HISTORY_SECS + 2),
+        }
+    }
+
+    fn second_of(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.start).as_secs()
+    }
+
+    fn advance_to(&mut self, sec: u64) {
+        let next = self.seconds.back().map_or(sec, |&(s, _)| s + 1);
+        // Seconds with no frame are zeros on the chart, not gaps.
+        for s in next.max(sec.saturating_sub(HISTORY_SECS as u64 + 1))..=sec {
+            self.seconds.push_back((s, 0));
+        }
+        while self.seconds.len() > HISTORY_SECS + 1 {
+            self.seconds.pop_front();
+        }
+    }
+
+    fn record(&mut self, t: Instant, bytes: usize) {
+        let sec = self.second_of(t);
+        self.advance_to(sec);
+        if let Some(last) = self.seconds.back_mut() {
+            last.1 += bytes as u64;
+        }
+    }
+
+    /// kbit/s of each whole second before `now`, oldest first, at most [`HISTORY_SECS`].
+    fn kbps(&mut self, now: Instant) -> Vec<f32> {
+        let sec = self.second_of(now);
+        self.advance_to(sec);
+        self.seconds
+            .iter()
+            .filter(|&&(s, _)| s < sec)
+            .map(|&(_, b)| (b * 8) as f32 / 1000.0)
+            .collect()
+    }
+}
+
+/// What the latest received frame looked like.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameInfo {
+    /// JPEG size in bytes.
+    pub bytes: usize,
+    /// When it arrived.
+    pub received: Instant,
+    /// Capture time from `X-Timestamp`, if the server sent one.
+    pub captured: Option<SystemTime>,
+}
+
+/// Counters and meters, written by the workers.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    received: RateMeter,
+    /// Since the current connection began, for the "average since connect" figure.
+    session: RateMeter,
+    history: History,
+    decode: DecodeTimes,
+    last_decode: Option<Duration>,
+    last_size: Option<[usize; 2]>,
+    last_frame: Option<FrameInfo>,
+    decoded: u64,
+    dropped: u64,
+    corrupt: u64,
+    errors: u64,
+    reconnects: u64,
+    state: ConnState,
+    last_failure: Option<StreamFailure>,
+    failures: BTreeMap<&'static str, u64>,
+}
+
+impl Stats {
+    /// Empty stats; the chart's seconds count from `start`.
+    pub fn new(start: Instant) -> Self {
+        Stats {
+            received: RateMeter::new(Duration::from_secs(1)),
+            session: RateMeter::new(Duration::from_secs(1)),
+            history: History::new(start),
+            decode: DecodeTimes::default(),
+            last_decode: None,
+            last_size: None,
+            last_frame: None,
+            decoded: 0,
+            dropped: 0,
+            corrupt: 0,
+            errors: 0,
+            reconnects: 0,
+            state: ConnState::Idle,
+            last_failure: None,
+            failures: BTreeMap::new(),
+        }
+    }
+
+    /// A part (JPEG) arrived.
+    pub fn on_received(&mut self, info: FrameInfo) {
+        self.received.record(info.received, info.bytes);
+        self.session.record(info.received, info.bytes);
+        self.history.record(info.received, info.bytes);
+        self.last_frame = Some(info);
+        if self.state != ConnState::Streaming {
+            self.state = ConnState::Streaming;
+        }
+    }
+
+    /// A frame was decoded in `took`.
+    pub fn on_decoded(&mut self, took: Duration, size: [usize; 2]) {
+        self.decode.record(took);
+        self.last_decode = Some(took);
+        self.last_size = Some(size);
+        self.decoded += 1;
+    }
+
+    /// A received frame was replaced by a newer one before it was decoded.
+    pub fn on_dropped(&mut self) {
+        self.dropped += 1;
+    }
+
+    /// A frame could not be decoded, or bytes between parts were garbage.
+    pub fn on_corrupt(&mut self) {
+        self.corrupt += 1;
+    }
+
+    /// A connection attempt begins.
+    pub fn on_connecting(&mut self, attempt: u32, is_retry: bool) {
+        if is_retry {
+            self.reconnects += 1;
+        }
+        self.state = ConnState::Connecting { attempt };
+    }
+
+    /// The server answered with a stream.
+    pub fn on_connected(&mut self) {
+        self.session = RateMeter::new(Duration::from_secs(1));
+        self.state = ConnState::Connected;
+    }
+
+    /// The connection failed or ended; the next attempt is at `retry_at`.
+    pub fn on_failure(&mut self, failure: StreamFailure, retry_at: Instant) {
+        self.errors += 1;
+        *self.failures.entry(failure.kind()).or_default() += 1;
+        self.last_failure = Some(failure.clone());
+        self.state = ConnState::Waiting { failure, retry_at };
+    }
+
+    /// The pipeline stopped.
+    pub fn on_stopped(&mut self) {
+        self.state = ConnState::Stopped;
+    }
+
+    /// A copy of everything, as of `now`.
+    pub fn view(&mut self, now: Instant) -> StatsView {
+        let captured_age = self
+            .last_frame
+            .and_then(|f| f.captured)
+            .and_then(|c| SystemTime::now().duration_since(c).ok());
+        StatsView {
+            state: self.state.clone(),
+            state_text: self.state.describe(now),
+            fps: self.received.fps(now),
+            kbps: self.received.kbps(now),
+            average_kbps: self.session.average_kbps(now),
+            average_fps: self.received.average_fps(now),
+            frames: self.received.total_frames(),
+            bytes: self.received.total_bytes(),
+            decoded: self.decoded,
+            last_frame_bytes: self.last_frame.map(|f| f.bytes),
+            last_frame_received: self.last_frame.map(|f| f.received),
+            last_frame_captured: self.last_frame.and_then(|f| f.captured),
+            latency_ms: captured_age.map(|d| d.as_secs_f64() * 1000.0),
+            resolution: self.last_size,
+            decode_ms: self.last_decode.map(|d| d.as_secs_f64() * 1000.0),
+            decode_p50_ms: self.decode.quantile_ms(0.5),
+            decode_p99_ms: self.decode.quantile_ms(0.99),
+            dropped: self.dropped,
+            corrupt: self.corrupt,
+            errors: self.errors,
+            reconnects: self.reconnects,
+            last_error: self.last_failure.as_ref().map(ToString::to_string),
+            failures: self.failures.clone(),
+            history_kbps: self.history.kbps(now),
+        }
+    }
+}
+
+/// A snapshot of [`Stats`] for drawing and printing; UI tests build one by hand.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatsView {
+    /// Connection state.
+    #[serde(skip)]
+    pub state: ConnState,
+    /// The state in words.
+    #[serde(rename = "state")]
+    pub state_text: String,
+    /// Frames received in the last second.
+    pub fps: f64,
+    /// kbit/s received in the last second.
+    pub kbps: f64,
+    /// kbit/s averaged since the current connection began.
+    pub average_kbps: f64,
+    /// Frames per second averaged since the first frame.
+    pub average_fps: f64,
+    /// Frames received in all.
+    pub frames: u64,
+    /// JPEG bytes received in all.
+    pub bytes: u64,
+    /// Frames decoded in all.
+    pub decoded: u64,
+    /// Size of the latest frame in bytes.
+    pub last_frame_bytes: Option<usize>,
+    /// When the latest frame arrived.
+    #[serde(skip)]
+    pub last_frame_received: Option<Instant>,
+    /// The latest frame's `X-Timestamp`.
+    #[serde(skip)]
+    pub last_frame_captured: Option<SystemTime>,
+    /// Capture-to-now of the latest frame, from `X-Timestamp` (clocks must agree).
+    pub latency_ms: Option<f64>,
+    /// Width and height of the latest decoded frame.
+    pub resolution: Option<[usize; 2]>,
+    /// Decode time of the latest frame.
+    pub decode_ms: Option<f64>,
+    /// Median decode time.
+    pub decode_p50_ms: Option<f64>,
+    /// 99th percentile decode time.
+    pub decode_p99_ms: Option<f64>,
+    /// Frames replaced by newer ones before they were decoded.
+    pub dropped: u64,
+    /// Frames that did not decode, and garbage between parts.
+    pub corrupt: u64,
+    /// Failed or ended connections.
+    pub errors: u64,
+    /// Connection attempts after the first.
+    pub reconnects: u64,
+    /// The latest failure in words.
+    pub last_error: Option<String>,
+    /// How often each kind of failure happened ("refused", "stalled", ...).
+    pub failures: BTreeMap<&'static str, u64>,
+    /// kbit/s of each of the last 60 whole seconds, oldest first.
+    #[serde(skip)]
+    pub history_kbps: Vec<f32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn quantiles_of_decode_times() {
+        let mut d = DecodeTimes::default();
+        assert_eq!(d.quantile_ms(0.5), None);
+        for i in 1..=100 {
+            d.record(Duration::from_micros(100 * i));
+        }
+        let p50 = d.quantile_ms(0.5).unwrap();
+        let p99 = d.quantile_ms(0.99).unwrap();
+        assert!((5.0..=5.02).contains(&p50), "{p50}");
+        assert!((9.9..=9.92).contains(&p99), "{p99}");
+        d.record(Duration::from_secs(10));
+        assert_eq!(
+            d.quantile_ms(1.0),
+            Some(200.0),
+            "overflow lands in the last bucket"
+        );
+    }
+
+    #[test]
+    fn history_has_zeros_for_silent_seconds() {
+        let t0 = Instant::now();
+        let mut h = History::new(t0);
+        h.record(t0, 1000); // 8 kbit in second 0
+        h.record(t0 + ms(3500), 2000); // 16 kbit in second 3
+        assert_eq!(h.kbps(t0 + ms(4100)), vec![8.0, 0.0, 0.0, 16.0]);
+        // Long silence: only the last 60 seconds are kept.
+        let later = h.kbps(t0 + Duration::from_secs(500));
+        assert_eq!(later.len(), HISTORY_SECS);
+        assert!(later.iter().all(|&k| k == 0.0));
+    }
+
+    #[test]
+    fn state_lines_read_well() {
+        let now = Instant::now();
+        let s = ConnState::Waiting {
+            failure: StreamFailure::Refused("cam:8000".into()),
+            retry_at: now + ms(2000),
+        };
+        assert_eq!(
+            s.describe(now),
+            "connection refused by cam:8000 (is the server running?) — retrying in 2.0 s"
+        );
+        assert_eq!(s.label(), "reconnecting");
+    }
+
+    #[test]
+    fn a_frame_makes_the_state_streaming() {
+        let t0 = Instant::now();
+        let mut s = Stats::new(t0);
+        s.on_connecting(1, false);
+        s.on_connected();
+        s.on_received(FrameInfo {
+            bytes: 10_000,
+            received: t0 + ms(10),
+            captured: None,
+        });
+        let v = s.view(t0 + ms(500));
+        assert_eq!(v.state, ConnState::Streaming);
+        assert_eq!(v.frames, 1);
+        assert_eq!(v.last_frame_bytes, Some(10_000));
+    }
+}

@@ -1,0 +1,124 @@
+//! `--headless`: the same pipeline, printed; and the binary's exit status.
+
+use std::process::Command;
+use std::time::Duration;
+
+use desktop_viewer::headless;
+
+use crate::pipeline::test_config;
+
+/// The replayed capture hangs after its last frame; a long stall timeout keeps the count
+/// at one capture for the run.
+fn patient_config(url: &str) -> desktop_viewer::pipeline::PipelineConfig {
+    let mut c = test_config(url);
+    c.stall_timeout = Duration::from_secs(600);
+    c
+}
+use crate::replay::{After, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE};
+
+#[test]
+fn headless_prints_a_line_a_second_and_a_summary() {
+    let server = ReplayServer::start(vec![Behavior::Fixture {
+        name: SEED_RECIPE,
+        then: After::Hang,
+    }]);
+    let mut out = Vec::new();
+    let options = headless::Options {
+        duration: Duration::from_millis(2500),
+        json: false,
+        record_to: None,
+    };
+    let summary = headless::run(patient_config(&server.url()), &options, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<_> = text.lines().collect();
+    // One line a second (a very busy machine may lose the last tick), then the summary.
+    assert!(lines.len() >= 2, "{text}");
+    assert!(lines[0].starts_with("t=1s state="), "{text}");
+    let (summary_line, seconds) = lines.split_last().unwrap();
+    assert!(seconds.iter().all(|l| l.starts_with("t=")), "{text}");
+    assert!(summary_line.starts_with("summary: "), "{text}");
+    assert!(summary_line.contains("decode ms p50"), "{text}");
+    // Exact counts are the pipeline tests' business; here: frames arrived and decoded.
+    assert!(
+        (1..=FIXTURE_FRAMES).contains(&summary.frames),
+        "{summary:?}"
+    );
+    assert_eq!(summary.resolution, Some([640, 480]));
+}
+
+#[test]
+fn headless_json_lines_parse() {
+    let server = ReplayServer::start(vec![Behavior::Fixture {
+        name: SEED_RECIPE,
+        then: After::Hang,
+    }]);
+    let mut out = Vec::new();
+    let options = headless::Options {
+        duration: Duration::from_millis(1500),
+        json: true,
+        record_to: None,
+    };
+    headless::run(patient_config(&server.url()), &options, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let values: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(values.len() >= 2, "{text}");
+    assert_eq!(values[0]["type"], "stats");
+    assert_eq!(values[0]["t"], 1);
+    assert!(values[0]["kbps"].is_number());
+    let summary = values.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    let frames = summary["frames"].as_u64().unwrap();
+    assert!((1..=FIXTURE_FRAMES).contains(&frames), "{summary}");
+    assert!(summary["decode_p99_ms"].as_f64().unwrap() > 0.0);
+}
+
+fn viewer() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_desktop-viewer"))
+}
+
+#[test]
+fn exit_status_says_whether_a_frame_arrived() {
+    let server = ReplayServer::start(vec![Behavior::Fixture {
+        name: SEED_RECIPE,
+        then: After::Hang,
+    }]);
+    let ok = viewer()
+        .args(["--headless", "--duration", "1.5", "--json", &server.url()])
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(stdout.contains("\"type\":\"summary\""), "{stdout}");
+
+    let html = ReplayServer::start(vec![Behavior::Html]);
+    let bad = viewer()
+        .args([
+            "--headless",
+            "--duration",
+            "1",
+            &format!("http://{}/", html.addr()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let stdout = String::from_utf8_lossy(&bad.stdout);
+    assert!(
+        stdout.contains("this is a web page, not a stream"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_bad_url_is_one_clear_line_and_status_2() {
+    let out = viewer()
+        .args(["--headless", "--duration", "1", "https://cam/stream.mjpg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("https is not supported"), "{stderr}");
+}

@@ -1,0 +1,328 @@
+//! The pipeline without a window, against real HTTP: every fixture frame arrives and
+//! decodes; stalls, resets and a server restart lead to reconnects; wrong answers (a web
+//! page, 401, an oversized part) get their message.
+//!
+//! No assertion here is about time: waits only guard against a hang, with a deadline far
+//! beyond anything a healthy run needs.
+
+use std::time::{Duration, Instant};
+
+use desktop_viewer::decode::decode_rgba;
+use desktop_viewer::pipeline::{Pipeline, PipelineConfig};
+use desktop_viewer::stats::{ConnState, StatsView};
+use mjpeg_wire::multipart::{Parser, boundary_from_content_type};
+
+use crate::replay::{
+    ALL_FIXTURES, After, BASIC_PI_SECRET, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE,
+    fixture,
+};
+
+/// Quick retries and stall detection keep the tests short; the logic is the same.
+pub fn test_config(url: &str) -> PipelineConfig {
+    let mut c = PipelineConfig::new(url);
+    c.stall_timeout = Duration::from_secs(1);
+    c.backoff_min = Duration::from_millis(50);
+    c.backoff_max = Duration::from_millis(200);
+    c
+}
+
+/// Waits until `cond` holds; panics with the last stats after a minute (a hang guard).
+pub fn wait_for(p: &Pipeline, what: &str, cond: impl Fn(&StatsView) -> bool) -> StatsView {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = p.stats();
+        if cond(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up waiting for {what}; stats: {v:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn start(url: &str) -> Pipeline {
+    Pipeline::start(test_config(url), || {}).unwrap()
+}
+
+/// Every frame of each capture is decodable to 640x480 by the viewer's decoder (parsed with
+/// the shared parser, as the pipeline does).
+#[test]
+fn every_fixture_frame_decodes() {
+    for name in ALL_FIXTURES {
+        let (head, body) = fixture(name);
+        let head = String::from_utf8_lossy(&head).into_owned();
+        let boundary = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: "))
+            .and_then(boundary_from_content_type);
+        let mut parser = Parser::new(boundary.as_deref());
+        parser.push(body.into());
+        let mut decoded = 0;
+        while let Some(part) = parser.next_part().unwrap() {
+            if part.body().is_empty() {
+                continue;
+            }
+            let image = decode_rgba(part.body(), Vec::new())
+                .unwrap_or_else(|e| panic!("{name}: frame {decoded}: {e}"));
+            assert_eq!(image.size, [640, 480], "{name}");
+            // Not a blank picture: the camera saw something.
+            let first = image.pixels[0];
+            assert!(
+                image.pixels.iter().any(|&p| p != first),
+                "{name}: flat image"
+            );
+            decoded += 1;
+        }
+        assert_eq!(decoded, FIXTURE_FRAMES, "{name}");
+    }
+}
+
+/// Over HTTP, each capture (HTTP/1.0 without length, and ffmpeg's chunked
+/// application/octet-stream) delivers all 95 frames; each is decoded or, if the decoder
+/// was busy, deliberately dropped for a newer one, never corrupt.
+#[test]
+fn every_fixture_frame_arrives_over_http() {
+    for name in ALL_FIXTURES {
+        let server = ReplayServer::start(vec![
+            Behavior::Fixture {
+                name,
+                then: After::Close,
+            },
+            Behavior::Status(503),
+        ]);
+        let p = start(&server.url());
+        let v = wait_for(&p, "the whole capture", |v| {
+            v.frames >= FIXTURE_FRAMES
+                && v.decoded + v.dropped + v.corrupt == v.frames
+                && v.errors >= 1
+        });
+        assert_eq!(v.frames, FIXTURE_FRAMES, "{name}");
+        assert_eq!(v.corrupt, 0, "{name}");
+        assert!(v.decoded >= 1, "{name}");
+        assert_eq!(v.resolution, Some([640, 480]), "{name}");
+        assert_eq!(v.failures.get("ended"), Some(&1), "{name}: {v:#?}");
+        let frame = p.take_frame().expect("a decoded frame waits for the UI");
+        assert_eq!(frame.image.size, [640, 480]);
+        assert_eq!(
+            &frame.jpeg[..2],
+            b"\xff\xd8",
+            "the JPEG is kept as received"
+        );
+    }
+}
+
+#[test]
+fn a_corrupt_frame_is_skipped_and_counted() {
+    let server = ReplayServer::start(vec![Behavior::WithCorruption]);
+    let mut config = test_config(&server.url());
+    config.stall_timeout = Duration::from_secs(600);
+    let p = Pipeline::start(config, || {}).unwrap();
+    // 10 good frames and one bad one arrive. Each part ends up decoded, dropped (if a
+    // newer one came before the decoder was free) or corrupt; the garbage after a part
+    // is one more corrupt count.
+    let v = wait_for(&p, "all parts handled", |v| {
+        v.frames == 11 && v.decoded + v.dropped + v.corrupt == v.frames + 1
+    });
+    assert!(v.corrupt >= 1, "the garbage is counted: {v:#?}");
+    if v.dropped == 0 {
+        assert_eq!(v.corrupt, 2, "the bad JPEG is counted too: {v:#?}");
+    }
+    assert_eq!(
+        v.errors, 0,
+        "corruption does not end the connection: {v:#?}"
+    );
+    assert_eq!(v.state, ConnState::Streaming);
+}
+
+#[test]
+fn a_stalled_stream_reconnects() {
+    let server = ReplayServer::start(vec![Behavior::Fixture {
+        name: SEED_RECIPE,
+        then: After::Hang,
+    }]);
+    let p = start(&server.url());
+    let v = wait_for(&p, "a reconnect after a stall", |v| {
+        v.failures.contains_key("stalled") && v.frames > FIXTURE_FRAMES
+    });
+    assert!(v.reconnects >= 1);
+    assert!(server.accepted() >= 2);
+}
+
+#[test]
+fn a_reset_connection_reconnects() {
+    let server = ReplayServer::start(vec![
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::ResetHalfway,
+        },
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::Hang,
+        },
+    ]);
+    let p = start(&server.url());
+    let v = wait_for(&p, "the second connection's frames", |v| {
+        v.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
+    });
+    assert!(v.reconnects >= 1);
+    assert!(
+        v.failures.contains_key("connection lost"),
+        "a reset is a lost connection: {v:#?}"
+    );
+    assert_eq!(v.corrupt, 0, "a cut frame is dropped, not shown: {v:#?}");
+}
+
+#[test]
+fn a_restarted_server_is_reconnected_to() {
+    let script = || {
+        vec![Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::Hang,
+        }]
+    };
+    let server = ReplayServer::start(script());
+    let addr = server.addr();
+    let p = start(&server.url());
+    wait_for(&p, "the first server's frames", |v| {
+        v.frames >= FIXTURE_FRAMES
+    });
+    server.shutdown();
+    let down = wait_for(&p, "the viewer to notice", |v| {
+        matches!(
+            v.state,
+            ConnState::Waiting { .. } | ConnState::Connecting { .. }
+        ) && v.errors >= 1
+    });
+    assert_eq!(down.frames, FIXTURE_FRAMES);
+    let _server = ReplayServer::start_on(addr, script());
+    let v = wait_for(&p, "the restarted server's frames", |v| {
+        v.frames >= 2 * FIXTURE_FRAMES
+    });
+    assert!(v.reconnects >= 1);
+    assert_eq!(v.state, ConnState::Streaming);
+}
+
+#[test]
+fn a_refused_connection_says_so_and_retries() {
+    // A port nobody listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let p = start(&format!("http://127.0.0.1:{port}/stream.mjpg"));
+    let v = wait_for(&p, "two refused attempts", |v| {
+        v.failures.get("refused") >= Some(&2)
+    });
+    assert!(v.reconnects >= 1);
+    assert!(
+        v.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("connection refused"),
+        "{v:#?}"
+    );
+    assert_eq!(v.frames, 0);
+}
+
+#[test]
+fn a_web_page_gets_the_web_page_message() {
+    let server = ReplayServer::start(vec![Behavior::Html]);
+    let p = start(&format!("http://{}/", server.addr()));
+    let v = wait_for(&p, "the first failure", |v| v.errors >= 1);
+    let message = v.last_error.unwrap();
+    assert!(
+        message.contains("this is a web page, not a stream; try /stream.mjpg"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&server.url()),
+        "suggests the full URL: {message}"
+    );
+}
+
+#[test]
+fn an_oversized_part_ends_the_connection_and_reconnects() {
+    let server = ReplayServer::start(vec![
+        Behavior::Oversized,
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::Hang,
+        },
+    ]);
+    let p = start(&server.url());
+    let v = wait_for(&p, "frames after the oversized part", |v| {
+        v.frames >= FIXTURE_FRAMES
+    });
+    assert_eq!(v.failures.get("frame too large"), Some(&1), "{v:#?}");
+    assert!(v.reconnects >= 1);
+}
+
+#[test]
+fn a_401_asks_for_credentials() {
+    let server = ReplayServer::start(vec![Behavior::NeedsAuth]);
+    let p = start(&server.url());
+    let v = wait_for(&p, "the 401", |v| v.errors >= 1);
+    let message = v.last_error.unwrap();
+    assert!(message.contains("user name and password"), "{message}");
+    assert!(message.contains("Pi Camera"), "names the realm: {message}");
+}
+
+#[test]
+fn credentials_in_the_url_are_sent() {
+    let server = ReplayServer::start(vec![Behavior::NeedsAuth]);
+    let url = format!("http://pi:secret@{}/stream.mjpg", server.addr());
+    let p = start(&url);
+    wait_for(&p, "frames behind basic auth", |v| v.frames >= 10);
+    let requests = server.requests();
+    assert!(requests[0].contains(BASIC_PI_SECRET), "{requests:?}");
+    assert!(
+        !requests[0].contains("pi:secret@"),
+        "not sent in the request line"
+    );
+}
+
+#[test]
+fn credentials_from_the_command_line_are_sent() {
+    let server = ReplayServer::start(vec![Behavior::NeedsAuth]);
+    let mut config = test_config(&server.url());
+    config.credentials = Some(desktop_viewer::net::Credentials {
+        user: "pi".into(),
+        password: Some("secret".into()),
+    });
+    let p = Pipeline::start(config, || {}).unwrap();
+    wait_for(&p, "frames behind basic auth", |v| v.frames >= 10);
+}
+
+#[test]
+fn the_worker_wakes_the_ui_only_when_something_happened() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let server = ReplayServer::start(vec![Behavior::Fixture {
+        name: SEED_RECIPE,
+        then: After::Hang,
+    }]);
+    let wakes = Arc::new(AtomicU64::new(0));
+    let w = wakes.clone();
+    let mut config = test_config(&server.url());
+    // Long enough that the hang is not noticed during this test.
+    config.stall_timeout = Duration::from_secs(600);
+    let p = Pipeline::start(config, move || {
+        w.fetch_add(1, Ordering::SeqCst);
+    })
+    .unwrap();
+    let v = wait_for(&p, "the whole capture", |v| {
+        v.frames == FIXTURE_FRAMES && v.decoded + v.dropped == v.frames
+    });
+    let after = wakes.load(Ordering::SeqCst);
+    // One per decoded frame plus a few state changes; nothing while the stream is quiet.
+    assert!(
+        after <= v.decoded + 5,
+        "{after} wakes for {} frames",
+        v.decoded
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(wakes.load(Ordering::SeqCst), after, "no wake without news");
+}

@@ -1,0 +1,304 @@
+//! The window's logic under egui_kittest, with no network: figures and frames are handed
+//! to the app directly, as the pipeline would hand them.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use desktop_viewer::decode::decode_rgba;
+use desktop_viewer::net::StreamFailure;
+use desktop_viewer::pipeline::{Frame, PipelineConfig};
+use desktop_viewer::stats::{ConnState, StatsView};
+use desktop_viewer::ui::format::grouped;
+use desktop_viewer::ui::{AppOptions, ViewerApp};
+use eframe::egui::{self, Key};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use mjpeg_wire::multipart::Parser;
+
+use crate::replay::{SEED_RECIPE, fixture};
+
+/// Some texts appear twice on purpose (the state in the URL bar and in the overlay, a
+/// failure in the picture area and in the status bar): at least one must be there.
+fn shows(h: &Harness<'_, ViewerApp>, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).next().is_some(),
+        "nothing on screen contains {text:?}"
+    );
+}
+
+fn app(output_dir: &Path) -> ViewerApp {
+    ViewerApp::new(AppOptions {
+        // Never contacted: `connect: false`.
+        config: PipelineConfig::new("http://camera.invalid:8000/stream.mjpg"),
+        target_kbps: 1000.0,
+        output_dir: output_dir.to_path_buf(),
+        connect: false,
+    })
+}
+
+fn harness(app: ViewerApp) -> Harness<'static, ViewerApp> {
+    Harness::builder()
+        .with_size([1024.0, 720.0])
+        .build_ui_state(|ui, app: &mut ViewerApp| app.ui_main(ui), app)
+}
+
+/// The first frame of the picamera capture, decoded as the pipeline would.
+fn camera_frame() -> Frame {
+    let (_, body) = fixture(SEED_RECIPE);
+    let mut parser = Parser::new(Some("FRAME"));
+    parser.push(body.into());
+    let part = std::iter::from_fn(|| parser.next_part().unwrap())
+        .find(|p| !p.body().is_empty())
+        .unwrap();
+    let jpeg = part.into_body();
+    Frame {
+        image: decode_rgba(&jpeg, Vec::new()).unwrap(),
+        jpeg,
+        seq: 1,
+        received: Instant::now(),
+        captured: Some(SystemTime::now() - Duration::from_millis(40)),
+        decode_time: Duration::from_micros(2100),
+    }
+}
+
+fn streaming() -> StatsView {
+    StatsView {
+        state: ConnState::Streaming,
+        state_text: "streaming".into(),
+        fps: 24.9,
+        kbps: 3210.0,
+        average_kbps: 3180.0,
+        frames: 500,
+        decoded: 498,
+        resolution: Some([640, 480]),
+        decode_p99_ms: Some(3.4),
+        dropped: 2,
+        history_kbps: (0..60).map(|i| 3000.0 + (i % 7) as f32 * 60.0).collect(),
+        ..StatsView::default()
+    }
+}
+
+fn down() -> StatsView {
+    StatsView {
+        state: ConnState::Waiting {
+            failure: StreamFailure::Refused("camera.invalid:8000".into()),
+            retry_at: Instant::now() + Duration::from_secs(2),
+        },
+        state_text: "connection refused".into(),
+        errors: 3,
+        reconnects: 2,
+        ..StatsView::default()
+    }
+}
+
+#[test]
+fn the_overlay_shows_fps_and_bandwidth() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = streaming();
+    h.state_mut().feed_frame(camera_frame());
+    h.run_steps(2);
+    h.get_by_label("24.9 fps");
+    h.get_by_label(&format!("{} kbit/s (1 s)", grouped(3210.0)));
+    h.get_by_label(&format!("{} kbit/s since connect", grouped(3180.0)));
+    h.get_by_label_contains("over target (321%)");
+    h.get_by_label_contains("640×480");
+    h.get_by_label_contains("since capture (X-Timestamp)");
+    h.get_by_label("2 dropped · 0 corrupt");
+    shows(&h, "LIVE");
+}
+
+#[test]
+fn under_target_is_marked_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = StatsView {
+        kbps: 640.0,
+        ..streaming()
+    };
+    h.run_steps(2);
+    h.get_by_label_contains("under target (64%)");
+}
+
+#[test]
+fn the_error_state_shows_when_the_server_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = down();
+    h.run_steps(2);
+    shows(&h, "OFFLINE");
+    shows(&h, "connection refused by camera.invalid:8000");
+    shows(&h, "retrying in");
+}
+
+#[test]
+fn the_last_frame_stays_visible_while_reconnecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = streaming();
+    h.state_mut().feed_frame(camera_frame());
+    h.run_steps(2);
+    h.state_mut().stats = down();
+    h.run_steps(2);
+    // The banner over the picture says what happened; the frame line is still there.
+    h.get_by_label_contains(
+        "connection refused by camera.invalid:8000 (is the server running?) — retrying in",
+    );
+    h.get_by_label_contains("640×480");
+}
+
+#[test]
+fn a_web_page_says_which_url_to_try() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    let failure = StreamFailure::WebPage {
+        suggestion: "http://camera.invalid:8000/stream.mjpg".into(),
+    };
+    h.state_mut().stats = StatsView {
+        state_text: failure.to_string(),
+        state: ConnState::Waiting {
+            failure,
+            retry_at: Instant::now(),
+        },
+        ..StatsView::default()
+    };
+    h.run_steps(2);
+    shows(&h, "this is a web page, not a stream; try /stream.mjpg");
+}
+
+#[test]
+fn a_401_offers_a_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = StatsView {
+        state: ConnState::Waiting {
+            failure: StreamFailure::NeedsCredentials { realm: None },
+            retry_at: Instant::now(),
+        },
+        ..StatsView::default()
+    };
+    h.run_steps(2);
+    h.get_by_label("Sign in");
+    h.get_by_label("Password");
+}
+
+#[test]
+fn key_s_toggles_the_overlay() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = streaming();
+    h.run_steps(2);
+    h.get_by_label("24.9 fps");
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(!h.state().view.overlay);
+    assert!(h.query_by_label("24.9 fps").is_none(), "overlay hidden");
+    shows(&h, "24.9 fps · ");
+    // The essentials move to the status bar.
+    h.key_press(Key::S);
+    h.run_steps(2);
+    h.get_by_label("24.9 fps");
+}
+
+#[test]
+fn key_1_toggles_actual_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().feed_frame(camera_frame());
+    h.run_steps(2);
+    assert!(h.query_by_label("1:1").is_none());
+    h.key_press(Key::Num1);
+    h.run_steps(2);
+    assert!(h.state().view.actual_size);
+    h.get_by_label("1:1");
+    h.key_press(Key::Num1);
+    h.run_steps(2);
+    assert!(!h.state().view.actual_size);
+}
+
+#[test]
+fn key_f11_goes_full_screen_and_hides_the_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = streaming();
+    h.run_steps(2);
+    h.get_by_label("Connect");
+    h.key_press(Key::F11);
+    h.run_steps(2);
+    assert!(h.state().view.fullscreen);
+    assert!(h.query_by_label("Connect").is_none(), "URL bar hidden");
+    h.get_by_label("24.9 fps");
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert!(!h.state().view.fullscreen);
+    h.get_by_label("Connect");
+}
+
+#[test]
+fn key_p_saves_the_frame_as_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    let frame = camera_frame();
+    let jpeg = frame.jpeg.clone();
+    h.state_mut().feed_frame(frame);
+    h.run_steps(2);
+    h.key_press(Key::P);
+    h.run_steps(2);
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("snapshot-") && name.ends_with(".jpg"),
+        "{name}"
+    );
+    assert_eq!(std::fs::read(&files[0]).unwrap(), jpeg, "not re-encoded");
+    h.get_by_label_contains("Snapshot saved to");
+}
+
+#[test]
+fn key_p_without_a_frame_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.run_steps(1);
+    h.key_press(Key::P);
+    h.run_steps(2);
+    h.get_by_label("No frame to save yet");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn key_r_starts_and_stops_a_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.run_steps(1);
+    h.key_press(Key::R);
+    h.run_steps(2);
+    let status = h.state().recorder().status().expect("recording");
+    assert!(status.path.starts_with(dir.path()));
+    h.get_by_label_contains("REC 00:00");
+    h.key_press(Key::R);
+    h.run_steps(2);
+    assert!(h.state().recorder().status().is_none());
+    h.get_by_label_contains("Recording saved to");
+    let data = std::fs::read(&status.path).unwrap();
+    assert_eq!(
+        data, b"--FRAME\r\n",
+        "an empty recording is a valid opening"
+    );
+}
+
+#[test]
+fn typing_a_url_does_not_trigger_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.state_mut().stats = streaming();
+    h.run_steps(2);
+    h.get_by_role(egui::accesskit::Role::TextInput).click();
+    h.run_steps(2);
+    h.key_press(Key::S);
+    h.run_steps(2);
+    assert!(h.state().view.overlay, "S typed into the URL bar");
+}

@@ -1,0 +1,244 @@
+//! What the server is asked to do: the settings `run` takes, and how they are parsed.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Everything [`crate::run`] needs besides the listener and the shutdown signal.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where frames come from.
+    pub source: SourceSpec,
+    /// Size of generated frames (the test pattern); other sources keep their own size.
+    pub size: Size,
+    /// Frame rate of generated and replayed frames; pipes run at their producer's rate.
+    pub fps: u32,
+    /// JPEG quality (1-100) of generated frames.
+    pub quality: u8,
+    /// Most simultaneous stream clients; more get 503.
+    pub max_clients: usize,
+    /// A stream client whose socket accepts nothing for this long is dropped.
+    pub client_timeout: Duration,
+    /// Value of `Access-Control-Allow-Origin` on every response, if any.
+    pub allow_origin: Option<String>,
+    /// How long `/snapshot.jpg` waits for a frame before answering 503.
+    pub snapshot_timeout: Duration,
+}
+
+impl Default for Config {
+    /// The original recipe's settings: 640x480 at 24 fps.
+    fn default() -> Self {
+        Config {
+            source: SourceSpec::Auto,
+            size: Size {
+                width: 640,
+                height: 480,
+            },
+            fps: 24,
+            quality: 80,
+            max_clients: 1000,
+            client_timeout: Duration::from_secs(10),
+            allow_origin: None,
+            snapshot_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// A frame size in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+}
+
+impl Size {
+    /// Smallest accepted side: the pattern's text needs some room, and JPEG works in 16x16
+    /// blocks.
+    pub const MIN: u16 = 16;
+    /// Largest accepted side; larger is beyond any Pi camera's MJPEG mode.
+    pub const MAX: u16 = 4096;
+}
+
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}x{}", self.width, self.height)
+    }
+}
+
+/// A `--size` that is not `WIDTHxHEIGHT` within limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a size: use WIDTHxHEIGHT with each side from {min} to {max}, e.g. 640x480",
+    min = Size::MIN,
+    max = Size::MAX
+)]
+pub struct SizeError(pub String);
+
+impl FromStr for Size {
+    type Err = SizeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || SizeError(s.to_string());
+        let (w, h) = s.trim().split_once(['x', 'X', '*']).ok_or_else(err)?;
+        let side = |v: &str| -> Result<u16, SizeError> {
+            let n: u16 = v.trim().parse().map_err(|_| err())?;
+            if (Size::MIN..=Size::MAX).contains(&n) {
+                Ok(n)
+            } else {
+                Err(err())
+            }
+        };
+        Ok(Size {
+            width: side(w)?,
+            height: side(h)?,
+        })
+    }
+}
+
+/// Where frames come from (`--source`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A camera if there is one, else the test pattern, announced loudly.
+    Auto,
+    /// The test pattern.
+    Test,
+    /// A recorded `.mjpg` capture, a raw concatenated-JPEG file or a directory of `.jpg`
+    /// files, replayed at `--fps` in a loop.
+    File(PathBuf),
+    /// A raw MJPEG byte stream on standard input.
+    Stdin,
+    /// A raw MJPEG byte stream from a command's standard output, restarted when it exits.
+    Exec(String),
+}
+
+/// A `--source` that names no known kind of source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a source: use auto, test, stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
+)]
+pub struct SourceSpecError(pub String);
+
+impl FromStr for SourceSpec {
+    type Err = SourceSpecError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || SourceSpecError(s.to_string());
+        match s {
+            "auto" => Ok(SourceSpec::Auto),
+            "test" | "pattern" => Ok(SourceSpec::Test),
+            "stdin" | "-" => Ok(SourceSpec::Stdin),
+            _ => {
+                if let Some(path) = s.strip_prefix("file:") {
+                    if path.is_empty() {
+                        return Err(err());
+                    }
+                    Ok(SourceSpec::File(PathBuf::from(path)))
+                } else if let Some(cmd) = s.strip_prefix("exec:") {
+                    if cmd.trim().is_empty() {
+                        return Err(err());
+                    }
+                    Ok(SourceSpec::Exec(cmd.to_string()))
+                } else {
+                    Err(err())
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceSpec::Auto => f.write_str("auto"),
+            SourceSpec::Test => f.write_str("test"),
+            SourceSpec::File(p) => write!(f, "file:{}", p.display()),
+            SourceSpec::Stdin => f.write_str("stdin"),
+            SourceSpec::Exec(c) => write!(f, "exec:{c}"),
+        }
+    }
+}
+
+/// Parses a duration such as `10s`, `500ms`, `2m` or a bare number of seconds (`1.5`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let bad = || format!("{s:?} is not a duration: use e.g. 10s, 500ms or 2m");
+    let (number, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    Duration::try_from_secs_f64(value * scale)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_width_by_height() {
+        assert_eq!(
+            "1280x720".parse(),
+            Ok(Size {
+                width: 1280,
+                height: 720
+            })
+        );
+        assert_eq!(
+            " 640X480 ".parse(),
+            Ok(Size {
+                width: 640,
+                height: 480
+            })
+        );
+        for bad in ["640", "x480", "0x0", "640x", "abcxdef", "99999x480", "8x8"] {
+            assert!(bad.parse::<Size>().is_err(), "{bad} should be refused");
+        }
+        let msg = "640".parse::<Size>().unwrap_err().to_string();
+        assert!(msg.contains("WIDTHxHEIGHT"), "{msg}");
+    }
+
+    #[test]
+    fn sources_by_name_and_prefix() {
+        assert_eq!("auto".parse(), Ok(SourceSpec::Auto));
+        assert_eq!("test".parse(), Ok(SourceSpec::Test));
+        assert_eq!("-".parse(), Ok(SourceSpec::Stdin));
+        assert_eq!(
+            "file:a b.mjpg".parse(),
+            Ok(SourceSpec::File(PathBuf::from("a b.mjpg")))
+        );
+        assert_eq!(
+            "exec:rpicam-vid -o -".parse(),
+            Ok(SourceSpec::Exec("rpicam-vid -o -".into()))
+        );
+        for bad in ["camera", "file:", "exec:  ", ""] {
+            assert!(
+                bad.parse::<SourceSpec>().is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+        let spec = SourceSpec::Exec("cat x".into());
+        assert_eq!(spec.to_string().parse(), Ok(spec));
+    }
+
+    #[test]
+    fn durations_with_units() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

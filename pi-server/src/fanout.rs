@@ -1,0 +1,341 @@
+//! Fan-out: the newest frame, shared by every client; the source never waits for anyone.
+//!
+//! A `tokio::sync::watch` channel holds one `Arc<Frame>`: publishing replaces it, so a client
+//! that is busy simply finds a newer frame when it is ready (latest-frame-wins, as ustreamer
+//! and mjpg-streamer do) and counts the gap in sequence numbers as skipped frames. The JPEG
+//! `Bytes` is reference-counted and written to every socket as is, never copied per client.
+//!
+//! The fan-out also knows whether anyone is watching (a stream client or a waiting snapshot
+//! holds a receiver), so that sources which cost CPU can idle while nobody does.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use mjpeg_wire::jpeg::{self, InfoError};
+use mjpeg_wire::meter::RateMeter;
+use mjpeg_wire::multipart::Writer;
+use tokio::sync::watch;
+
+/// One JPEG and what is known about it.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The whole JPEG, SOI to EOI.
+    pub jpeg: Bytes,
+    /// When it was captured (or generated).
+    pub captured: SystemTime,
+    /// Position in the source's output, from 1; gaps seen by a client are frames it skipped.
+    pub seq: u64,
+    /// Width in pixels.
+    pub width: u16,
+    /// Height in pixels.
+    pub height: u16,
+    /// The multipart part head for this frame, formatted once for all clients.
+    head: OnceLock<Bytes>,
+}
+
+impl Frame {
+    /// The part head `writer` writes before this frame. Every client gets the same bytes,
+    /// so they are formatted by the first client to ask and shared by the rest. A server
+    /// has one writer; a frame must not be asked for heads from two different ones.
+    pub fn part_head(&self, writer: &Writer) -> Bytes {
+        self.head
+            .get_or_init(|| writer.part_head(self.jpeg.len(), self.captured))
+            .clone()
+    }
+}
+
+/// Settings a source reads for every frame, so that they can change while it runs (a later
+/// rate controller lowers quality and frame rate to hold a bandwidth target).
+#[derive(Debug)]
+pub struct Controls {
+    quality: AtomicU8,
+    fps: AtomicU32,
+}
+
+impl Controls {
+    /// Controls starting at the given quality (clamped to 1-100) and frame rate (at least 1).
+    pub fn new(quality: u8, fps: u32) -> Self {
+        Controls {
+            quality: AtomicU8::new(quality.clamp(1, 100)),
+            fps: AtomicU32::new(fps.max(1)),
+        }
+    }
+
+    /// JPEG quality for generated frames.
+    pub fn quality(&self) -> u8 {
+        self.quality.load(Ordering::Relaxed)
+    }
+
+    /// Changes the JPEG quality from the next frame on.
+    pub fn set_quality(&self, quality: u8) {
+        self.quality.store(quality.clamp(1, 100), Ordering::Relaxed);
+    }
+
+    /// Frames per second for generated and replayed frames.
+    pub fn fps(&self) -> u32 {
+        self.fps.load(Ordering::Relaxed)
+    }
+
+    /// Changes the frame rate from the next frame on.
+    pub fn set_fps(&self, fps: u32) {
+        self.fps.store(fps.max(1), Ordering::Relaxed);
+    }
+
+    /// Time between frames at the current rate.
+    pub fn frame_interval(&self) -> Duration {
+        Duration::from_secs(1) / self.fps()
+    }
+}
+
+/// Figures about the source's output.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SourceFigures {
+    /// Frames published over the last second.
+    pub fps: f64,
+    /// kbit/s published over the last second.
+    pub kbps: f64,
+    /// Frames published since start.
+    pub frames: u64,
+    /// Frames a source dropped because they were not valid JPEG.
+    pub invalid: u64,
+}
+
+/// The shared newest-frame slot; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Fanout {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    tx: watch::Sender<Option<Arc<Frame>>>,
+    seq: AtomicU64,
+    invalid: AtomicU64,
+    controls: Controls,
+    stopped: AtomicBool,
+    /// Wakes a source idling in [`Fanout::wait_for_demand`]; the mutex guards nothing but
+    /// the wake-up itself.
+    demand_lock: Mutex<()>,
+    demand: Condvar,
+    meter: Mutex<RateMeter>,
+}
+
+/// A poisoned lock only means another thread panicked while holding it; the data under it
+/// (a meter, or nothing) stays usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Fanout {
+    /// An empty slot with the given controls.
+    pub fn new(controls: Controls) -> Self {
+        let (tx, _) = watch::channel(None);
+        Fanout {
+            inner: Arc::new(Inner {
+                tx,
+                seq: AtomicU64::new(0),
+                invalid: AtomicU64::new(0),
+                controls,
+                stopped: AtomicBool::new(false),
+                demand_lock: Mutex::new(()),
+                demand: Condvar::new(),
+                meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
+            }),
+        }
+    }
+
+    /// The run-time settings sources read.
+    pub fn controls(&self) -> &Controls {
+        &self.inner.controls
+    }
+
+    /// Publishes a JPEG of known size; returns its sequence number.
+    pub fn publish(&self, jpeg: Bytes, captured: SystemTime, width: u16, height: u16) -> u64 {
+        let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        lock(&self.inner.meter).record(Instant::now(), jpeg.len());
+        let frame = Frame {
+            jpeg,
+            captured,
+            seq,
+            width,
+            height,
+            head: OnceLock::new(),
+        };
+        // send_replace stores the frame even when nobody is subscribed, so that a snapshot
+        // or a new client finds it.
+        self.inner.tx.send_replace(Some(Arc::new(frame)));
+        tracing::trace!(seq, "frame published");
+        seq
+    }
+
+    /// Publishes a JPEG from a pipe or file, reading its size from its header. A frame that
+    /// is not a JPEG is counted and dropped, so that a client never receives it.
+    pub fn publish_jpeg(&self, jpeg: Bytes, captured: SystemTime) -> Result<u64, InfoError> {
+        match jpeg::info(&jpeg) {
+            Ok(info) => Ok(self.publish(jpeg, captured, info.width, info.height)),
+            Err(e) => {
+                self.inner.invalid.fetch_add(1, Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// A receiver of new frames. While it exists the source counts as watched.
+    pub fn subscribe(&self) -> watch::Receiver<Option<Arc<Frame>>> {
+        let rx = self.inner.tx.subscribe();
+        let _guard = lock(&self.inner.demand_lock);
+        self.inner.demand.notify_all();
+        rx
+    }
+
+    /// The newest frame, if any was published.
+    pub fn latest(&self) -> Option<Arc<Frame>> {
+        self.inner.tx.borrow().clone()
+    }
+
+    /// Whether anybody (a stream client or a waiting snapshot) wants frames now.
+    pub fn has_demand(&self) -> bool {
+        self.inner.tx.receiver_count() > 0
+    }
+
+    /// Blocks a source thread until somebody wants frames, the fan-out stops, or `max`
+    /// passes; returns whether there is demand.
+    pub fn wait_for_demand(&self, max: Duration) -> bool {
+        let guard = lock(&self.inner.demand_lock);
+        if self.has_demand() || self.is_stopped() {
+            return self.has_demand();
+        }
+        // Spurious wake-ups and timeouts both just return the current state.
+        let _ = self
+            .inner
+            .demand
+            .wait_timeout(guard, max)
+            .unwrap_or_else(PoisonError::into_inner);
+        self.has_demand()
+    }
+
+    /// Tells the source to stop.
+    pub fn stop(&self) {
+        self.inner.stopped.store(true, Ordering::Relaxed);
+        let _guard = lock(&self.inner.demand_lock);
+        self.inner.demand.notify_all();
+    }
+
+    /// Whether the source should stop.
+    pub fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::Relaxed)
+    }
+
+    /// Rates and totals of what was published.
+    pub fn figures(&self) -> SourceFigures {
+        let now = Instant::now();
+        let mut meter = lock(&self.inner.meter);
+        SourceFigures {
+            fps: meter.fps(now),
+            kbps: meter.kbps(now),
+            frames: meter.total_frames(),
+            invalid: self.inner.invalid.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The smallest structure `jpeg::info` accepts: SOI, SOF0 for 2x1 grey, EOI.
+    fn tiny_jpeg() -> Bytes {
+        Bytes::from_static(&[
+            0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x01, 0x00, 0x02, 0x01, 0x01, 0x11,
+            0x00, 0xFF, 0xD9,
+        ])
+    }
+
+    #[test]
+    fn a_late_subscriber_sees_only_the_newest_frame() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        for _ in 0..3 {
+            fanout.publish(Bytes::from_static(b"jpeg"), SystemTime::now(), 4, 4);
+        }
+        let mut rx = fanout.subscribe();
+        assert_eq!(rx.borrow_and_update().as_ref().map(|f| f.seq), Some(3));
+        fanout.publish(Bytes::from_static(b"jpeg"), SystemTime::now(), 4, 4);
+        fanout.publish(Bytes::from_static(b"jpeg"), SystemTime::now(), 4, 4);
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(rx.borrow_and_update().as_ref().map(|f| f.seq), Some(5));
+    }
+
+    #[test]
+    fn every_client_shares_one_buffer() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        let (a, b) = (fanout.subscribe(), fanout.subscribe());
+        fanout.publish(Bytes::from(vec![7; 1000]), SystemTime::now(), 4, 4);
+        let fa = a.borrow().clone().unwrap();
+        let fb = b.borrow().clone().unwrap();
+        assert!(Arc::ptr_eq(&fa, &fb));
+        assert_eq!(fa.jpeg.as_ptr(), fb.jpeg.as_ptr());
+    }
+
+    #[test]
+    fn the_part_head_is_made_once_and_shared() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        fanout.publish(Bytes::from_static(b"jpeg"), SystemTime::now(), 4, 4);
+        let frame = fanout.latest().unwrap();
+        let writer = Writer::default();
+        let (a, b) = (frame.part_head(&writer), frame.part_head(&writer));
+        assert_eq!(a, writer.part_head(4, frame.captured));
+        assert_eq!(a.as_ptr(), b.as_ptr());
+    }
+
+    #[test]
+    fn demand_follows_receivers() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        assert!(!fanout.has_demand());
+        assert!(!fanout.wait_for_demand(Duration::from_millis(1)));
+        let rx = fanout.subscribe();
+        assert!(fanout.has_demand());
+        assert!(fanout.wait_for_demand(Duration::from_secs(60)));
+        drop(rx);
+        assert!(!fanout.has_demand());
+    }
+
+    #[test]
+    fn a_waiting_source_wakes_when_a_client_arrives() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        let waiter = {
+            let fanout = fanout.clone();
+            std::thread::spawn(move || fanout.wait_for_demand(Duration::from_secs(60)))
+        };
+        // The waiter may not be waiting yet; wait_for_demand checks before it sleeps, so
+        // either order ends with `true`.
+        let _rx = fanout.subscribe();
+        assert!(waiter.join().unwrap());
+    }
+
+    #[test]
+    fn frames_that_are_not_jpeg_are_refused_and_counted() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        assert!(
+            fanout
+                .publish_jpeg(Bytes::from_static(b"nope"), SystemTime::now())
+                .is_err()
+        );
+        let seq = fanout.publish_jpeg(tiny_jpeg(), SystemTime::now()).unwrap();
+        let latest = fanout.latest().unwrap();
+        assert_eq!((seq, latest.width, latest.height), (1, 2, 1));
+        let figures = fanout.figures();
+        assert_eq!((figures.frames, figures.invalid), (1, 1));
+    }
+
+    #[test]
+    fn controls_clamp_to_valid_values() {
+        let c = Controls::new(0, 0);
+        assert_eq!((c.quality(), c.fps()), (1, 1));
+        c.set_quality(250);
+        c.set_fps(30);
+        assert_eq!((c.quality(), c.fps()), (100, 30));
+        assert_eq!(c.frame_interval(), Duration::from_secs(1) / 30);
+    }
+}

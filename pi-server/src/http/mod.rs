@@ -1,0 +1,125 @@
+//! HTTP: routes, the MJPEG body stream, and what a connection shares with its streams.
+//!
+//! Every response body is an [`UnsyncBoxBody`]: a whole one for pages, JSON and snapshots,
+//! and an endless stream of multipart chunks for `/stream.mjpg`, written only with the
+//! `mjpeg-wire` writer.
+
+mod routes;
+mod stream;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use mjpeg_wire::multipart::Writer;
+
+pub use routes::handle;
+
+use crate::config::Config;
+use crate::fanout::Fanout;
+use crate::shutdown::Shutdown;
+use crate::stats::Stats;
+
+/// The body type of every response.
+pub type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    /// The settings the server runs with.
+    pub config: Config,
+    /// The newest frame.
+    pub fanout: Fanout,
+    /// Clients and rates.
+    pub stats: Arc<Stats>,
+    /// The multipart framing.
+    pub writer: Writer,
+    /// Ends stream bodies.
+    pub shutdown: Shutdown,
+    /// What the frames come from, for `/stats`.
+    pub source_name: String,
+}
+
+/// Whether a connection's client keeps taking what it is sent.
+///
+/// A stream body marks itself *busy* when it hands a chunk to hyper and *ready* when hyper
+/// asks for the next one. hyper asks only once the chunk is on its way to the socket, so a
+/// body that stays busy means the client has stopped reading and every buffer on the way is
+/// full; the connection's watchdog then drops it. A body waiting for the next frame is
+/// ready, so a slow source never looks like a stalled client.
+#[derive(Debug)]
+pub struct ConnWatch {
+    epoch: Instant,
+    /// Milliseconds since `epoch` (plus one) when the body became busy; 0 when ready.
+    busy_since: AtomicU64,
+    stalled: AtomicBool,
+}
+
+impl Default for ConnWatch {
+    fn default() -> Self {
+        ConnWatch {
+            epoch: Instant::now(),
+            busy_since: AtomicU64::new(0),
+            stalled: AtomicBool::new(false),
+        }
+    }
+}
+
+impl ConnWatch {
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
+    /// A chunk was handed over; the clock runs until the next is asked for.
+    pub fn busy(&self) {
+        // Keep the earliest time while already busy.
+        let _ = self.busy_since.compare_exchange(
+            0,
+            self.now_ms(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The connection asked for more.
+    pub fn ready(&self) {
+        self.busy_since.store(0, Ordering::Relaxed);
+    }
+
+    /// How long the current chunk has waited to be taken.
+    pub fn busy_for(&self) -> Duration {
+        match self.busy_since.load(Ordering::Relaxed) {
+            0 => Duration::ZERO,
+            since => Duration::from_millis(self.now_ms().saturating_sub(since)),
+        }
+    }
+
+    /// Marks the connection as dropped for stalling, for its stream's leave reason.
+    pub fn mark_stalled(&self) {
+        self.stalled.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the watchdog dropped the connection.
+    pub fn is_stalled(&self) -> bool {
+        self.stalled.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ready_connection_is_never_busy() {
+        let w = ConnWatch::default();
+        assert_eq!(w.busy_for(), Duration::ZERO);
+        w.busy();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(w.busy_for() > Duration::ZERO);
+        w.ready();
+        assert_eq!(w.busy_for(), Duration::ZERO);
+    }
+}

@@ -1,0 +1,276 @@
+//! Routes: which path and method get which response.
+//!
+//! `/` and `/index.html` (page), `/stream.mjpg` and `/stream` (MJPEG), `/snapshot.jpg` and
+//! `/snapshot`, `/stats` (JSON), `/healthz`, and mjpg-streamer's `/?action=stream` and
+//! `/?action=snapshot`, which 3D-printer hosts and Home Assistant configs already use.
+//! HEAD works on every one; other methods get 405, other paths 404, each with a short text.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Empty, Full};
+
+use super::{AppState, Body, ConnWatch, stream};
+
+/// The page at `/`: the live stream and a small stats panel, with no external assets.
+const INDEX_HTML: &str = include_str!("index.html");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Index,
+    Stream,
+    Snapshot,
+    Stats,
+    Health,
+}
+
+fn route(path: &str, query: Option<&str>) -> Option<Route> {
+    match path {
+        "/" => match query_value(query, "action") {
+            Some("stream") => Some(Route::Stream),
+            Some("snapshot") => Some(Route::Snapshot),
+            _ => Some(Route::Index),
+        },
+        "/index.html" => Some(Route::Index),
+        "/stream.mjpg" | "/stream" => Some(Route::Stream),
+        "/snapshot.jpg" | "/snapshot" => Some(Route::Snapshot),
+        "/stats" => Some(Route::Stats),
+        "/healthz" => Some(Route::Health),
+        _ => None,
+    }
+}
+
+fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
+    query?
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').or(Some((kv, ""))))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| v)
+}
+
+/// Answers one request. Never fails: every problem is a response.
+pub async fn handle<B>(
+    req: Request<B>,
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    conn: Arc<ConnWatch>,
+) -> Response<Body> {
+    let mut response = respond(&req, &state, peer, conn).await;
+    if let Some(origin) = &state.config.allow_origin
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    }
+    response
+}
+
+async fn respond<B>(
+    req: &Request<B>,
+    state: &Arc<AppState>,
+    peer: SocketAddr,
+    conn: Arc<ConnWatch>,
+) -> Response<Body> {
+    let Some(route) = route(req.uri().path(), req.uri().query()) else {
+        return text(StatusCode::NOT_FOUND, "404 not found\n");
+    };
+    let head = match *req.method() {
+        Method::GET => false,
+        Method::HEAD => true,
+        _ => {
+            let mut r = text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "405 method not allowed: use GET or HEAD\n",
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return r;
+        }
+    };
+    match route {
+        Route::Index => with_type(
+            Full::new(Bytes::from_static(INDEX_HTML.as_bytes())),
+            "text/html; charset=utf-8",
+        ),
+        Route::Health => text(StatusCode::OK, "ok\n"),
+        Route::Stats => {
+            let report = state.stats.report(
+                &state.fanout,
+                &state.source_name,
+                state.fanout.controls().fps(),
+            );
+            match serde_json::to_vec_pretty(&report) {
+                Ok(json) => no_cache(with_type(Full::new(Bytes::from(json)), "application/json")),
+                Err(e) => text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("500 cannot write stats: {e}\n"),
+                ),
+            }
+        }
+        Route::Snapshot => snapshot(state).await,
+        Route::Stream => stream_response(req, state, peer, conn, head),
+    }
+}
+
+fn stream_response<B>(
+    req: &Request<B>,
+    state: &Arc<AppState>,
+    peer: SocketAddr,
+    conn: Arc<ConnWatch>,
+    head: bool,
+) -> Response<Body> {
+    let min_interval = match query_value(req.uri().query(), "fps") {
+        None => None,
+        Some(v) => match v.parse::<f64>() {
+            Ok(fps) if fps > 0.0 && fps.is_finite() => Duration::try_from_secs_f64(1.0 / fps).ok(),
+            _ => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    "400 fps must be a positive number, e.g. ?fps=5\n",
+                );
+            }
+        },
+    };
+    if state.stats.client_count() >= state.config.max_clients {
+        tracing::warn!(%peer, max = state.config.max_clients, "stream refused: too many clients");
+        let mut r = text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "503 too many clients (at most {}); try again later\n",
+                state.config.max_clients
+            ),
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return r;
+    }
+    let body = if head {
+        Empty::new().boxed_unsync()
+    } else {
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
+        let guard = state.stats.join(peer, path);
+        stream::body(
+            state.fanout.subscribe(),
+            state.shutdown.clone(),
+            state.writer.clone(),
+            guard,
+            conn,
+            min_interval,
+        )
+    };
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    // The recipe's headers: no cache anywhere along the way.
+    h.insert(header::AGE, HeaderValue::from_static("0"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if let Ok(ct) = HeaderValue::from_str(&state.writer.content_type()) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    r
+}
+
+/// The newest frame, if fresh; otherwise the next one, waiting at most `snapshot_timeout`.
+async fn snapshot(state: &Arc<AppState>) -> Response<Body> {
+    // Subscribing counts as demand: an idle source wakes up for us.
+    let mut rx = state.fanout.subscribe();
+    let fresh_enough = Duration::from_secs(1);
+    let current = rx.borrow_and_update().clone().filter(|f| {
+        SystemTime::now()
+            .duration_since(f.captured)
+            .is_ok_and(|age| age < fresh_enough)
+    });
+    let frame = match current {
+        Some(f) => Some(f),
+        None => {
+            let wait = async {
+                loop {
+                    if rx.changed().await.is_err() {
+                        return None;
+                    }
+                    if let Some(f) = rx.borrow_and_update().clone() {
+                        return Some(f);
+                    }
+                }
+            };
+            tokio::time::timeout(state.config.snapshot_timeout, wait)
+                .await
+                .ok()
+                .flatten()
+        }
+    };
+    match frame {
+        Some(f) => no_cache(with_type(Full::new(f.jpeg.clone()), "image/jpeg")),
+        None => {
+            let mut r = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!(
+                    "503 no frame from the source ({}) within {:?}\n",
+                    state.source_name, state.config.snapshot_timeout
+                ),
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
+    }
+}
+
+fn with_type(body: Full<Bytes>, content_type: &'static str) -> Response<Body> {
+    let mut r = Response::new(body.boxed_unsync());
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn no_cache(mut r: Response<Body>) -> Response<Body> {
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
+    r
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Body> {
+    let mut r = with_type(
+        Full::new(Bytes::copy_from_slice(body.as_bytes())),
+        "text/plain; charset=utf-8",
+    );
+    *r.status_mut() = status;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_aliases() {
+        assert_eq!(route("/", None), Some(Route::Index));
+        assert_eq!(route("/stream", None), Some(Route::Stream));
+        assert_eq!(route("/stream.mjpg", Some("fps=5")), Some(Route::Stream));
+        assert_eq!(route("/", Some("action=stream")), Some(Route::Stream));
+        assert_eq!(route("/", Some("action=snapshot")), Some(Route::Snapshot));
+        assert_eq!(route("/snapshot", None), Some(Route::Snapshot));
+        assert_eq!(route("/nope", None), None);
+    }
+
+    #[test]
+    fn query_values() {
+        assert_eq!(query_value(Some("a=1&fps=5"), "fps"), Some("5"));
+        assert_eq!(query_value(Some("fps"), "fps"), Some(""));
+        assert_eq!(query_value(Some("x=1"), "fps"), None);
+        assert_eq!(query_value(None, "fps"), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! The MJPEG body: an endless `multipart/x-mixed-replace` stream of the newest frames.
+//!
+//! Per frame it yields three chunks, all from the `mjpeg-wire` writer: the part head, the
+//! shared JPEG `Bytes` itself (never copied per client) and the part end, which carries the
+//! next delimiter so that browsers show the frame at once. The body ends itself on shutdown,
+//! because hyper's graceful shutdown alone would wait for it forever.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame as BodyFrame;
+use mjpeg_wire::multipart::Writer;
+use tokio::sync::watch;
+
+use super::{Body, ConnWatch};
+use crate::fanout::Frame;
+use crate::shutdown::Shutdown;
+use crate::stats::{ClientGuard, LeaveReason};
+
+/// A frame captured longer ago than this is not sent to a client that just joined (the
+/// source may be idle or lost); it waits for a fresh one instead.
+const FRESH: Duration = Duration::from_secs(1);
+
+struct State {
+    rx: watch::Receiver<Option<Arc<Frame>>>,
+    shutdown: Shutdown,
+    writer: Writer,
+    guard: ClientGuard,
+    conn: Arc<ConnWatch>,
+    /// `?fps=N`: least time between two frames for this client.
+    min_interval: Option<Duration>,
+    last_sent: Option<Instant>,
+    last_seq: Option<u64>,
+    /// Chunks of the current part not yet handed over.
+    pending: VecDeque<Bytes>,
+    opened: bool,
+}
+
+/// The stream body for one client. It holds `guard`, so the client is listed in `/stats`
+/// exactly as long as the body lives.
+pub fn body(
+    mut rx: watch::Receiver<Option<Arc<Frame>>>,
+    shutdown: Shutdown,
+    writer: Writer,
+    guard: ClientGuard,
+    conn: Arc<ConnWatch>,
+    min_interval: Option<Duration>,
+) -> Body {
+    // A fresh frame is sent at once; a stale one (an idle source) is not shown as live.
+    let fresh = rx.borrow().as_ref().is_some_and(|f| {
+        SystemTime::now()
+            .duration_since(f.captured)
+            .is_ok_and(|age| age < FRESH)
+    });
+    if fresh {
+        rx.mark_changed();
+    }
+    let state = State {
+        rx,
+        shutdown,
+        writer,
+        guard,
+        conn,
+        min_interval,
+        last_sent: None,
+        last_seq: None,
+        pending: VecDeque::with_capacity(2),
+        opened: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut st| async move {
+        let chunk = next_chunk(&mut st).await?;
+        st.conn.busy();
+        Some((Ok::<_, Infallible>(BodyFrame::data(chunk)), st))
+    });
+    BodyExt::boxed_unsync(StreamBody::new(stream))
+}
+
+/// The next chunk to send, or `None` to end the body.
+async fn next_chunk(st: &mut State) -> Option<Bytes> {
+    // hyper asked for more: the previous chunk is on its way.
+    st.conn.ready();
+    if let Some(chunk) = st.pending.pop_front() {
+        return Some(chunk);
+    }
+    if !st.opened {
+        st.opened = true;
+        return Some(st.writer.opening());
+    }
+    if let (Some(interval), Some(last)) = (st.min_interval, st.last_sent) {
+        tokio::select! {
+            biased;
+            _ = st.shutdown.wait() => return end(st, LeaveReason::Shutdown),
+            _ = tokio::time::sleep_until((last + interval).into()) => {}
+        }
+    }
+    let frame = loop {
+        tokio::select! {
+            biased;
+            _ = st.shutdown.wait() => return end(st, LeaveReason::Shutdown),
+            changed = st.rx.changed() => {
+                if changed.is_err() {
+                    return end(st, LeaveReason::SourceEnded);
+                }
+                if let Some(frame) = st.rx.borrow_and_update().clone() {
+                    break frame;
+                }
+            }
+        }
+    };
+    let skipped = st
+        .last_seq
+        .map_or(0, |last| frame.seq.saturating_sub(last + 1));
+    st.last_seq = Some(frame.seq);
+    st.last_sent = Some(Instant::now());
+    let head = frame.part_head(&st.writer);
+    let tail = st.writer.part_end();
+    st.guard
+        .client()
+        .on_frame(head.len() + frame.jpeg.len() + tail.len(), skipped);
+    // Cloning Bytes increments a reference count; the JPEG itself is shared.
+    st.pending.push_back(frame.jpeg.clone());
+    st.pending.push_back(tail);
+    Some(head)
+}
+
+fn end(st: &State, reason: LeaveReason) -> Option<Bytes> {
+    st.guard.client().set_reason(reason);
+    None
+}
+
+impl Drop for State {
+    fn drop(&mut self) {
+        if self.conn.is_stalled() {
+            self.guard.client().set_reason(LeaveReason::Stalled);
+        }
+    }
+}

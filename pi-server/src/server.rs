@@ -1,0 +1,201 @@
+//! The server's life: bind, accept, serve each connection, and stop in bounded time.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use mjpeg_wire::multipart::Writer;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::fanout::{Controls, Fanout};
+use crate::http::{self, AppState, ConnWatch};
+use crate::shutdown::{self, GRACE};
+use crate::source::{self, Running};
+use crate::stats::Stats;
+
+/// Listen backlog. Linux silently caps it at `net.core.somaxconn` (4096 on current
+/// kernels), so this asks for the system's maximum. The recipe's 5 (and mjpg-streamer's 10)
+/// make a burst of clients time out while connecting.
+const LISTEN_BACKLOG: u32 = 65_535;
+
+/// A client that opens a connection and sends no request head within this is dropped.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long the source gets to stop after the connections are done.
+const SOURCE_GRACE: Duration = Duration::from_millis(250);
+
+/// Binds a listener on `addr` with the system's largest backlog. Must be called inside a
+/// tokio runtime.
+pub fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
+    let fail = |source: io::Error| {
+        if source.kind() == io::ErrorKind::AddrInUse {
+            let port = addr
+                .port()
+                .checked_add(1)
+                .filter(|p| *p > 1)
+                .unwrap_or(8001);
+            Error::AddrInUse {
+                addr,
+                suggestion: SocketAddr::new(addr.ip(), port),
+            }
+        } else {
+            Error::Listen { addr, source }
+        }
+    };
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(fail)?;
+    // Lets a restarted server bind while old connections sit in TIME_WAIT; it does not let
+    // two servers listen on one port.
+    socket.set_reuseaddr(true).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(LISTEN_BACKLOG).map_err(fail)
+}
+
+/// Serves `config` on `listener` until `shutdown` completes, then ends every stream and
+/// returns within about a second.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), Error> {
+    let (trigger, stop) = shutdown::channel();
+    let fanout = Fanout::new(Controls::new(config.quality, config.fps));
+    let source = source::open(&config)?;
+    let source_name = source.describe();
+    let running = source.start(fanout.clone(), stop.clone())?;
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(
+            %addr,
+            source = %source_name,
+            size = %config.size,
+            fps = config.fps,
+            "pi-server listening: stream at http://{addr}/stream.mjpg, page at http://{addr}/"
+        );
+    }
+    let state = Arc::new(AppState {
+        config,
+        fanout: fanout.clone(),
+        stats: Arc::new(Stats::default()),
+        writer: Writer::default(),
+        shutdown: stop,
+        source_name,
+    });
+
+    // Every connection task holds a sender; when all are gone, recv() returns None.
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                tokio::spawn(serve(stream, peer, state.clone(), done_tx.clone()));
+            }
+            Err(e) => {
+                // Out of file descriptors, usually: back off instead of spinning.
+                tracing::warn!(cause = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
+    drop(listener);
+    trigger.fire();
+    fanout.stop();
+    drop(done_tx);
+    if tokio::time::timeout(GRACE, done_rx.recv()).await.is_err() {
+        tracing::warn!("some connections did not finish in time; closing them");
+    }
+    stop_source(running).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn stop_source(running: Running) {
+    match running {
+        Running::Task(task) => {
+            if tokio::time::timeout(SOURCE_GRACE, task).await.is_err() {
+                tracing::debug!("source task still running at exit");
+            }
+        }
+        Running::Thread(thread) => {
+            // The thread checks its stop flag at least every 100 ms and after each frame.
+            let deadline = Instant::now() + SOURCE_GRACE;
+            while !thread.is_finished() && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            if thread.is_finished() {
+                let _ = thread.join();
+            } else {
+                tracing::debug!("source thread still running at exit");
+            }
+        }
+    }
+}
+
+/// Serves one connection, dropping it if its stream client stops reading.
+async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done: mpsc::Sender<()>) {
+    // Frames are written whole and at once; Nagle would only delay the part end.
+    let _ = stream.set_nodelay(true);
+    let watch = Arc::new(ConnWatch::default());
+    let service = {
+        let state = state.clone();
+        let watch = watch.clone();
+        service_fn(move |req| {
+            let state = state.clone();
+            let watch = watch.clone();
+            async move { Ok::<_, Infallible>(http::handle(req, state, peer, watch).await) }
+        })
+    };
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+
+    let timeout = state.config.client_timeout;
+    let mut tick = tokio::time::interval((timeout / 4).max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut shutdown = state.shutdown.clone();
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    // A client going away mid-response is normal: debug, not an error.
+                    tracing::debug!(%peer, cause = %e, "connection ended");
+                }
+                break;
+            }
+            _ = shutdown.wait(), if !closing => {
+                // Stops keep-alive; stream bodies end themselves on the same signal.
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = tick.tick() => {
+                let stalled_for = watch.busy_for();
+                if stalled_for > timeout {
+                    watch.mark_stalled();
+                    tracing::debug!(%peer, ?stalled_for, "client stopped reading; dropping it");
+                    break;
+                }
+            }
+        }
+    }
+}

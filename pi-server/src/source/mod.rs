@@ -1,0 +1,123 @@
+//! Frame sources: where JPEGs come from before the fan-out shares them.
+//!
+//! Every source implements [`FrameSource`]: it is opened (and checked) before the server
+//! starts, so that a missing file or a command that cannot run is reported at once, then
+//! started on its own thread or task, publishing into the [`Fanout`]. Sources that cost CPU
+//! (the encoder of the test pattern) idle while nobody watches; see [`Pacer`].
+//!
+//! Later sources (V4L2 cameras, with device loss and recovery) plug in behind the same trait.
+
+mod encode;
+mod file;
+mod font;
+mod pacer;
+pub mod pattern;
+mod pipe;
+
+use std::io;
+use std::path::PathBuf;
+
+pub use encode::{EncodeError, JpegEncoder};
+pub use file::FileSource;
+pub use pacer::Pacer;
+pub use pattern::PatternSource;
+pub use pipe::PipeSource;
+
+use crate::config::{Config, SourceSpec};
+use crate::fanout::Fanout;
+use crate::shutdown::Shutdown;
+
+/// A producer of JPEG frames.
+pub trait FrameSource: Send + std::fmt::Debug {
+    /// What the frames come from, for the log and `/stats` (e.g. `test pattern`).
+    fn describe(&self) -> String;
+
+    /// Starts producing into `fanout` until `fanout.stop()` or `shutdown`.
+    fn start(self: Box<Self>, fanout: Fanout, shutdown: Shutdown) -> Result<Running, SourceError>;
+}
+
+/// A started source: a thread (blocking work such as encoding) or a task (pipes).
+#[derive(Debug)]
+pub enum Running {
+    /// A named OS thread.
+    Thread(std::thread::JoinHandle<()>),
+    /// A tokio task.
+    Task(tokio::task::JoinHandle<()>),
+}
+
+impl Running {
+    /// Whether the source has ended.
+    pub fn is_finished(&self) -> bool {
+        match self {
+            Running::Thread(t) => t.is_finished(),
+            Running::Task(t) => t.is_finished(),
+        }
+    }
+}
+
+/// Why a source could not be opened or started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The file or directory cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The file or directory holds no JPEG frame.
+    #[error(
+        "{path} holds no JPEG frames (expected a .mjpg capture, concatenated JPEGs or a directory of .jpg files)"
+    )]
+    NoFrames {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The `exec:` command line cannot be split into words (an unclosed quote).
+    #[error("cannot parse the command {command:?}: check its quotes")]
+    BadCommand {
+        /// The command line given.
+        command: String,
+    },
+    /// The `exec:` command cannot be started.
+    #[error("cannot start the command {program:?}: {source}")]
+    CommandStart {
+        /// The program named.
+        program: String,
+        /// What the system said.
+        source: io::Error,
+    },
+    /// The source's thread could not be created.
+    #[error("cannot start the source thread: {0}")]
+    Thread(io::Error),
+}
+
+impl SourceError {
+    /// Whether the user can fix this on the command line.
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, SourceError::Thread(_))
+    }
+}
+
+/// Opens the source `config.source` names, checking that it can work.
+pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
+    Ok(match &config.source {
+        SourceSpec::Auto => {
+            // No camera support yet (the V4L2 issue adds it): say so where people look.
+            tracing::warn!(
+                "NO CAMERA FOUND: streaming a TEST PATTERN. For a Pi camera use \
+                 --source exec:'rpicam-vid -t 0 --codec mjpeg -o -'"
+            );
+            Box::new(PatternSource::new(
+                config.size,
+                Some("NO CAMERA - TEST PATTERN"),
+            ))
+        }
+        SourceSpec::Test => Box::new(PatternSource::new(config.size, Some("TEST PATTERN"))),
+        SourceSpec::File(path) => Box::new(FileSource::open(path)?),
+        SourceSpec::Stdin => Box::new(PipeSource::stdin()),
+        SourceSpec::Exec(command) => Box::new(PipeSource::exec(command)?),
+    })
+}

@@ -1,0 +1,310 @@
+//! Live figures for `/stats` and the log: the source's rate and every stream client's.
+//!
+//! Each client owns an [`Arc<ClientStats>`] it updates with atomics and its own meter, so
+//! that clients never contend on one lock per frame; the registry's lock is taken only when
+//! a client joins or leaves and when `/stats` is read.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use mjpeg_wire::meter::RateMeter;
+use serde::Serialize;
+
+use crate::fanout::Fanout;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned meter or registry is still consistent enough to report from.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Why a stream client left; logged once when it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// The client closed its connection (or the network did).
+    Disconnected,
+    /// The client stopped reading for longer than `--client-timeout`.
+    Stalled,
+    /// The server is shutting down.
+    Shutdown,
+    /// The source ended for good.
+    SourceEnded,
+}
+
+impl fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LeaveReason::Disconnected => "client disconnected",
+            LeaveReason::Stalled => "client stopped reading (timeout)",
+            LeaveReason::Shutdown => "server shutting down",
+            LeaveReason::SourceEnded => "source ended",
+        })
+    }
+}
+
+/// One stream client's counters.
+#[derive(Debug)]
+pub struct ClientStats {
+    id: u64,
+    addr: SocketAddr,
+    path: String,
+    joined: Instant,
+    frames_sent: AtomicU64,
+    frames_skipped: AtomicU64,
+    bytes_sent: AtomicU64,
+    meter: Mutex<RateMeter>,
+    reason: Mutex<Option<LeaveReason>>,
+}
+
+impl ClientStats {
+    /// Counts a frame handed to the connection, `skipped` newer-than-last frames jumped over
+    /// to reach it, and the bytes of its part.
+    pub fn on_frame(&self, bytes: usize, skipped: u64) {
+        self.frames_sent.fetch_add(1, Ordering::Relaxed);
+        self.bytes_sent.fetch_add(bytes as u64, Ordering::Relaxed);
+        if skipped > 0 {
+            self.frames_skipped.fetch_add(skipped, Ordering::Relaxed);
+            tracing::trace!(client = self.id, skipped, "client skipped frames");
+        }
+        lock(&self.meter).record(Instant::now(), bytes);
+    }
+
+    /// Records why the client is leaving; the first reason given wins.
+    pub fn set_reason(&self, reason: LeaveReason) {
+        lock(&self.reason).get_or_insert(reason);
+    }
+
+    /// Frames sent so far.
+    pub fn frames_sent(&self) -> u64 {
+        self.frames_sent.load(Ordering::Relaxed)
+    }
+
+    fn report(&self, now: Instant) -> ClientReport {
+        let mut meter = lock(&self.meter);
+        ClientReport {
+            id: self.id,
+            address: self.addr.to_string(),
+            path: self.path.clone(),
+            connected_s: round(now.saturating_duration_since(self.joined).as_secs_f64()),
+            fps: round(meter.fps(now)),
+            kbps: round(meter.kbps(now)),
+            frames_sent: self.frames_sent.load(Ordering::Relaxed),
+            frames_skipped: self.frames_skipped.load(Ordering::Relaxed),
+            bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The registry of stream clients and the server's start time.
+#[derive(Debug)]
+pub struct Stats {
+    started: Instant,
+    next_id: AtomicU64,
+    clients: Mutex<BTreeMap<u64, Arc<ClientStats>>>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            started: Instant::now(),
+            next_id: AtomicU64::new(1),
+            clients: Mutex::new(BTreeMap::new()),
+        }
+    }
+}
+
+impl Stats {
+    /// Registers a stream client; it is removed, and its departure logged, when the guard
+    /// is dropped.
+    pub fn join(self: &Arc<Self>, addr: SocketAddr, path: String) -> ClientGuard {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let client = Arc::new(ClientStats {
+            id,
+            addr,
+            path,
+            joined: Instant::now(),
+            frames_sent: AtomicU64::new(0),
+            frames_skipped: AtomicU64::new(0),
+            bytes_sent: AtomicU64::new(0),
+            meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
+            reason: Mutex::new(None),
+        });
+        let count = {
+            let mut clients = lock(&self.clients);
+            clients.insert(id, client.clone());
+            clients.len()
+        };
+        tracing::info!(client = id, %addr, path = %client.path, clients = count, "client joined");
+        ClientGuard {
+            stats: self.clone(),
+            client,
+        }
+    }
+
+    /// Stream clients connected now.
+    pub fn client_count(&self) -> usize {
+        lock(&self.clients).len()
+    }
+
+    /// Time since the server started.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// The `/stats` document.
+    pub fn report(&self, fanout: &Fanout, source: &str, configured_fps: u32) -> StatsReport {
+        let now = Instant::now();
+        let clients: Vec<ClientReport> = lock(&self.clients)
+            .values()
+            .map(|c| c.report(now))
+            .collect();
+        let figures = fanout.figures();
+        let latest = fanout.latest();
+        StatsReport {
+            source: source.to_string(),
+            width: latest.as_ref().map(|f| f.width),
+            height: latest.as_ref().map(|f| f.height),
+            fps_configured: configured_fps,
+            fps_source: round(figures.fps),
+            kbps_source: round(figures.kbps),
+            frames_source: figures.frames,
+            frames_invalid: figures.invalid,
+            kbps_sent: round(clients.iter().fold(0.0, |sum, c| sum + c.kbps)),
+            client_count: clients.len(),
+            clients,
+            uptime_s: round(now.saturating_duration_since(self.started).as_secs_f64()),
+        }
+    }
+}
+
+fn round(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Keeps a client registered; on drop removes it and logs one line about its visit.
+#[derive(Debug)]
+pub struct ClientGuard {
+    stats: Arc<Stats>,
+    client: Arc<ClientStats>,
+}
+
+impl ClientGuard {
+    /// The client's counters.
+    pub fn client(&self) -> &ClientStats {
+        &self.client
+    }
+}
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        let c = &self.client;
+        let remaining = {
+            let mut clients = lock(&self.stats.clients);
+            clients.remove(&c.id);
+            clients.len()
+        };
+        let reason = lock(&c.reason).unwrap_or(LeaveReason::Disconnected);
+        tracing::info!(
+            client = c.id,
+            addr = %c.addr,
+            duration_s = round(c.joined.elapsed().as_secs_f64()),
+            frames_sent = c.frames_sent.load(Ordering::Relaxed),
+            frames_skipped = c.frames_skipped.load(Ordering::Relaxed),
+            clients = remaining,
+            "client left: {reason}"
+        );
+    }
+}
+
+/// `/stats` as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsReport {
+    /// What the frames come from.
+    pub source: String,
+    /// Width of the newest frame.
+    pub width: Option<u16>,
+    /// Height of the newest frame.
+    pub height: Option<u16>,
+    /// `--fps`.
+    pub fps_configured: u32,
+    /// Frames per second the source published over the last second.
+    pub fps_source: f64,
+    /// kbit/s the source published over the last second.
+    pub kbps_source: f64,
+    /// Frames the source published since start.
+    pub frames_source: u64,
+    /// Frames dropped because they were not valid JPEG.
+    pub frames_invalid: u64,
+    /// kbit/s sent to all clients together over the last second.
+    pub kbps_sent: f64,
+    /// Stream clients connected now.
+    pub client_count: usize,
+    /// Each stream client.
+    pub clients: Vec<ClientReport>,
+    /// Seconds since start.
+    pub uptime_s: f64,
+}
+
+/// One stream client in `/stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientReport {
+    /// Server-assigned id, as in the log.
+    pub id: u64,
+    /// Peer address.
+    pub address: String,
+    /// Path and query requested.
+    pub path: String,
+    /// Seconds connected.
+    pub connected_s: f64,
+    /// Frames per second sent over the last second.
+    pub fps: f64,
+    /// kbit/s sent over the last second.
+    pub kbps: f64,
+    /// Frames sent.
+    pub frames_sent: u64,
+    /// Frames skipped because the client was not ready (or asked for fewer with `?fps=`).
+    pub frames_skipped: u64,
+    /// Bytes sent, multipart framing included.
+    pub bytes_sent: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fanout::Controls;
+
+    #[test]
+    fn clients_are_listed_until_their_guard_drops() {
+        let stats = Arc::new(Stats::default());
+        let fanout = Fanout::new(Controls::new(80, 24));
+        let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let a = stats.join(addr, "/stream.mjpg".into());
+        let b = stats.join(addr, "/stream?fps=2".into());
+        a.client().on_frame(1000, 0);
+        a.client().on_frame(1000, 3);
+        let report = stats.report(&fanout, "test pattern", 24);
+        assert_eq!(report.client_count, 2);
+        let first = &report.clients[0];
+        assert_eq!((first.frames_sent, first.frames_skipped), (2, 3));
+        assert_eq!(first.bytes_sent, 2000);
+        drop(a);
+        let report = stats.report(&fanout, "test pattern", 24);
+        assert_eq!(report.client_count, 1);
+        assert_eq!(report.clients[0].path, "/stream?fps=2");
+        drop(b);
+        assert_eq!(stats.client_count(), 0);
+    }
+
+    #[test]
+    fn the_first_leave_reason_wins() {
+        let stats = Arc::new(Stats::default());
+        let guard = stats.join("127.0.0.1:1".parse().unwrap(), "/".into());
+        guard.client().set_reason(LeaveReason::Stalled);
+        guard.client().set_reason(LeaveReason::Shutdown);
+        assert_eq!(*lock(&guard.client().reason), Some(LeaveReason::Stalled));
+    }
+}
