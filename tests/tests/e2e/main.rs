@@ -1,0 +1,17 @@
+//! End-to-end behaviour of the real binaries, over loopback, as a user meets it.
+//!
+//! - `viewer_and_server`: desktop-viewer (headless) watching pi-server.
+//! - `server_process`: pi-server as a process: signals, exit codes, messages.
+//! - `viewer_errors`: what the viewer says when the URL is wrong.
+//! - `players`: Chromium and ffmpeg, the players people already have.
+//!
+//! The binaries are the ones `cargo test --workspace` builds next to this test.
+
+// In tests a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod players;
+mod server_process;
+mod support;
+mod viewer_and_server;
+mod viewer_errors;

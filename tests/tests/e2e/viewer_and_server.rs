@@ -1,0 +1,77 @@
+//! The two halves together: what pi-server sends, desktop-viewer receives and decodes.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::support::{Server, summary, viewer, viewer_command};
+
+#[test]
+fn the_viewer_decodes_the_test_pattern_pi_server_streams() {
+    let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
+    let out = viewer(&server.url("/stream.mjpg"), 3.0);
+    let s = summary(&out);
+    assert!(out.status.success(), "exit status says frames arrived: {s}");
+    assert!(s["frames"].as_u64().unwrap() > 0, "{s}");
+    assert!(s["decoded"].as_u64().unwrap() > 0, "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+    assert_eq!(s["errors"], 0, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
+}
+
+#[test]
+fn the_viewer_plays_the_original_recipes_frames_served_from_a_file() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/fixtures/seed-recipe.body"
+    );
+    let source = format!("file:{capture}");
+    let server = Server::start(&["--source", &source, "--fps", "24"]);
+    let out = viewer(&server.url("/stream"), 2.0);
+    let s = summary(&out);
+    assert!(out.status.success(), "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
+
+#[test]
+fn the_viewer_reconnects_when_pi_server_restarts() {
+    let server = Server::start(&["--source", "test", "--size", "160x120", "--fps", "10"]);
+    let listen = server.addr.to_string();
+    let mut viewer = viewer_command(&server.url("/stream.mjpg"), 12.0)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start desktop-viewer");
+    let mut lines = BufReader::new(viewer.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(&l).ok());
+
+    // Once frames flow, the server goes away...
+    lines
+        .by_ref()
+        .find(|v| v["frames"].as_u64() > Some(0))
+        .expect("frames before the restart");
+    drop(server);
+    // ...the viewer notices (no frame can arrive from here until the restart)...
+    let before = lines
+        .by_ref()
+        .find(|v| v["errors"].as_u64() > Some(0))
+        .expect("the viewer saw the server go")["frames"]
+        .as_u64()
+        .unwrap();
+    // ...and the server comes back on the same address, as after `systemctl restart`.
+    let _server = Server::start_on(&listen, &["--source", "test", "--size", "160x120"]);
+
+    let summary = lines
+        .find(|v| v["type"] == "summary")
+        .expect("summary line");
+    assert!(viewer.wait().expect("viewer exit").success());
+    assert!(
+        summary["reconnects"].as_u64().unwrap() >= 1,
+        "the viewer reconnected: {summary}"
+    );
+    assert!(
+        summary["frames"].as_u64().unwrap() > before,
+        "frames arrived after the restart ({before} before): {summary}"
+    );
+}
