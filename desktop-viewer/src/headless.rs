@@ -172,9 +172,9 @@ pub fn run(
     if let Some(dir) = &options.record_to {
         pipeline
             .start_recording(dir)
-            .map_err(|source| HeadlessError::Record {
+            .map_err(|cause| HeadlessError::Record {
                 dir: dir.clone(),
-                source,
+                cause,
             })?;
     }
     let start = Instant::now();
@@ -205,9 +205,9 @@ pub fn run(
     let seconds = start.elapsed().as_secs_f64();
     let mut summary = Summary::new(&pipeline.stats(), seconds);
     if let Some(finished) = pipeline.stop_recording() {
-        let r = finished.map_err(|source| HeadlessError::Record {
+        let r = finished.map_err(|cause| HeadlessError::Record {
             dir: options.record_to.clone().unwrap_or_default(),
-            source,
+            cause,
         })?;
         summary.recording = Some(Recorded {
             path: r.path,
@@ -234,17 +234,18 @@ pub enum HeadlessError {
     #[error(transparent)]
     Start(#[from] StartError),
     /// Writing the output failed.
-    #[error("writing the stats failed: {0}")]
+    #[error("writing the stats failed")]
     Io(#[from] io::Error),
     /// Writing JSON failed.
-    #[error("writing the stats failed: {0}")]
+    #[error("writing the stats failed")]
     Json(#[from] serde_json::Error),
     /// `--record` could not write its file.
-    #[error("cannot record into {}: {source}", dir.display())]
+    // The system's words are in the message, not a `source`: the user's line says them once.
+    #[error("cannot record into {}: {cause}", dir.display())]
     Record {
         /// The folder recording was asked into.
         dir: PathBuf,
         /// What went wrong.
-        source: io::Error,
+        cause: io::Error,
     },
 }

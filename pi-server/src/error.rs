@@ -21,12 +21,14 @@ pub enum Error {
         suggestion: SocketAddr,
     },
     /// The address cannot be listened on for another reason (not local, no permission).
-    #[error("cannot listen on {addr}: {source}; choose another address with --listen")]
+    // The system's words are part of the message (not a `source`), so that the line the
+    // user reads says them once.
+    #[error("cannot listen on {addr}: {cause}; choose another address with --listen")]
     Listen {
         /// The address asked for.
         addr: SocketAddr,
         /// What the system said.
-        source: io::Error,
+        cause: io::Error,
     },
     /// The frame source could not be opened or started.
     #[error(transparent)]

@@ -48,7 +48,10 @@ pub fn bind(addr: SocketAddr) -> Result<TcpListener, Error> {
                 suggestion: SocketAddr::new(addr.ip(), port),
             }
         } else {
-            Error::Listen { addr, source }
+            Error::Listen {
+                addr,
+                cause: source,
+            }
         }
     };
     let socket = if addr.is_ipv4() {

@@ -30,9 +30,9 @@ pub struct FileSource {
 impl FileSource {
     /// Reads and splits the recording at `path`.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let unreadable = |source| SourceError::Unreadable {
+        let unreadable = |cause| SourceError::Unreadable {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let meta = fs::metadata(path).map_err(unreadable)?;
         let (kind, jpegs) = if meta.is_dir() {

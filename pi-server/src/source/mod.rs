@@ -60,12 +60,13 @@ impl Running {
 #[non_exhaustive]
 pub enum SourceError {
     /// The file or directory cannot be read.
-    #[error("cannot read {path}: {source}")]
+    // The system's words are in the message, not a `source`: the user's line says them once.
+    #[error("cannot read {path}: {cause}")]
     Unreadable {
         /// The path given.
         path: PathBuf,
         /// What the system said.
-        source: io::Error,
+        cause: io::Error,
     },
     /// The file or directory holds no JPEG frame.
     #[error(
@@ -82,12 +83,12 @@ pub enum SourceError {
         command: String,
     },
     /// The `exec:` command cannot be started.
-    #[error("cannot start the command {program:?}: {source}")]
+    #[error("cannot start the command {program:?}: {cause}")]
     CommandStart {
         /// The program named.
         program: String,
         /// What the system said.
-        source: io::Error,
+        cause: io::Error,
     },
     /// The source's thread could not be created.
     #[error("cannot start the source thread: {0}")]

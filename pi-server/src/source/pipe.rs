@@ -84,9 +84,9 @@ fn spawn(program: &str, args: &[String]) -> Result<Child, SourceError> {
         // The child must not outlive the server, whatever way the server stops.
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| SourceError::CommandStart {
+        .map_err(|cause| SourceError::CommandStart {
             program: program.to_string(),
-            source,
+            cause,
         })
 }
 
