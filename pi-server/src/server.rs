@@ -80,12 +80,24 @@ pub async fn run(
     let source_name = source.describe();
     let running = source.start(fanout.clone(), stop.clone())?;
     if let Ok(addr) = listener.local_addr() {
+        // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
+        // the host name, e.g. raspberrypi, usually resolves on the LAN).
+        let host = if addr.ip().is_unspecified() {
+            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "THIS-HOST".into());
+            format!("{name}:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
         tracing::info!(
             %addr,
             source = %source_name,
             size = %config.size,
             fps = config.fps,
-            "pi-server listening: stream at http://{addr}/stream.mjpg, page at http://{addr}/"
+            "pi-server listening: stream at http://{host}/stream.mjpg, page at http://{host}/"
         );
     }
     let state = Arc::new(AppState {
