@@ -6,9 +6,10 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use mjpeg_wire::multipart::{Limits, Parser};
 
+// Small limits, so that inputs of a few KB (which the fuzzer runs fast) reach them.
 const LIMITS: Limits = Limits {
-    max_part_size: 64 * 1024,
-    max_header_size: 1024,
+    max_part_size: 2048,
+    max_header_size: 256,
 };
 
 fuzz_target!(|data: &[u8]| {

@@ -422,8 +422,11 @@ impl Parser {
                     // Only a needle at the start of a line (or of the buffer, which follows a
                     // skipped line) counts.
                     let at_line_start = pos == 0 || self.buf.get(pos - 1) == Some(b'\n');
-                    // A `----x` line also contains `--x` two bytes in.
-                    let dashes_before = pos >= 2
+                    // A `----x` line also contains `--x` two bytes in. Its start must not lie
+                    // before `from`: the search resumes at 1 exactly when the line at 0 was
+                    // already rejected, and accepting it again would loop forever (found by
+                    // the fuzzer).
+                    let dashes_before = pos >= from + 2
                         && self.buf.get(pos - 1) == Some(b'-')
                         && self.buf.get(pos - 2) == Some(b'-')
                         && (pos == 2 || self.buf.get(pos - 3) == Some(b'\n'));
@@ -556,6 +559,17 @@ impl Parser {
                     let mut body_len = start.saturating_sub(1); // drop the '\n'
                     if body_len > 0 && self.buf.get(body_len - 1) == Some(b'\r') {
                         body_len -= 1;
+                    }
+                    if body_len > self.limits.max_part_size {
+                        // The whole oversized body arrived before the check below saw it
+                        // (one large chunk): refuse it all the same.
+                        let error = ParseError::PartTooLarge {
+                            offset: self.offset,
+                            declared: None,
+                            limit: self.limits.max_part_size,
+                        };
+                        self.consume(start);
+                        return (State::Delimiter, Step::Error(error));
                     }
                     let body = self.take(body_len);
                     let eol = start - body_len;

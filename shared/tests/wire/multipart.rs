@@ -224,16 +224,23 @@ fn an_oversized_part_without_content_length_is_cut_off_at_the_limit() {
     let mut body = b"--b\r\n\r\n".to_vec();
     body.extend(vec![b'x'; 1000]);
     body.extend_from_slice(b"\r\n--b\r\n\r\nok\r\n--b\r\n");
-    let parsed = parse_with(Some("b"), limits, &body, 64);
-    assert_eq!(parsed.bodies(), [b"ok"]);
-    assert!(matches!(
-        parsed.errors[..],
-        [ParseError::PartTooLarge {
-            declared: None,
-            limit: 100,
-            ..
-        }]
-    ));
+    // Whether the body trickles in or arrives in one piece with its delimiter.
+    for chunk in [64, body.len()] {
+        let parsed = parse_with(Some("b"), limits, &body, chunk);
+        assert_eq!(parsed.bodies(), [b"ok"], "{chunk}-byte chunks");
+        assert!(
+            matches!(
+                parsed.errors[..],
+                [ParseError::PartTooLarge {
+                    declared: None,
+                    limit: 100,
+                    offset: 7,
+                }]
+            ),
+            "{chunk}-byte chunks: {:?}",
+            parsed.errors
+        );
+    }
 }
 
 #[test]
@@ -300,4 +307,21 @@ async fn part_stream_learns_the_boundary_when_the_content_type_has_none() {
         })))
     ));
     assert!(parts.next().await.is_none());
+}
+
+#[test]
+fn a_dashed_line_that_is_not_a_delimiter_cannot_stall_the_parser() {
+    // Found by the fuzzer: with `boundary=--b` declared, a line `-----b` followed by a run
+    // of bytes with no line feed made resynchronisation accept the same rejected line
+    // again and again. It must be skipped, and the next real delimiter found.
+    let mut body = b"\"\0\n-!-----b\x0f".to_vec();
+    body.extend([0xFF; 110]);
+    body.push(0xD4);
+    let parsed = parse(Some("--b"), &body);
+    assert!(parsed.parts.is_empty());
+    let mut body = b"----b\x0f".to_vec();
+    body.extend([0xFF; 200]);
+    body.extend_from_slice(b"\r\n----b\r\nContent-Length: 1\r\n\r\nA\r\n----b\r\n");
+    let parsed = parse(Some("--b"), &body);
+    assert_eq!(parsed.bodies(), [b"A"]);
 }
