@@ -1,12 +1,18 @@
 //! JPEG to texture-ready RGBA, off the UI thread, with zune-jpeg writing straight into the
 //! `Color32` pixels egui uploads (no intermediate RGB buffer, no copy).
 //!
+//! Webcam frames that leave out their Huffman tables (AVI1, no DHT) get the standard ones
+//! from the wire crate first, as the server does for frames it passes through: zune-jpeg
+//! alone supplies them only in some layouts, and a frame that decodes in a browser should
+//! decode here too.
+//!
 //! `image` 0.25 would decode with the same zune-jpeg but first copies the whole input into a
 //! new `Vec` and then needs an RGB→RGBA pass; `benches/decode.rs` measures both.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use eframe::egui::{Color32, ColorImage};
+use mjpeg_wire::jpeg::with_standard_huffman_tables;
 use zune_jpeg::JpegDecoder;
 use zune_jpeg::zune_core::bytestream::ZCursor;
 use zune_jpeg::zune_core::colorspace::ColorSpace;
@@ -51,7 +57,9 @@ fn decode_inner(jpeg: &[u8], mut pixels: Vec<Color32>) -> Result<ColorImage, Dec
         .set_max_height(MAX_DIMENSION)
         // Cameras send slightly broken JPEGs (padding, missing EOI); show what decodes.
         .set_strict_mode(false);
-    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(jpeg), options);
+    // Borrowed (no copy) unless the frame lacks its tables.
+    let jpeg = with_standard_huffman_tables(jpeg);
+    let mut decoder = JpegDecoder::new_with_options(ZCursor::new(&jpeg[..]), options);
     decoder
         .decode_headers()
         .map_err(|e| DecodeError::Corrupt(e.to_string()))?;
@@ -92,5 +100,26 @@ mod tests {
         ] {
             assert!(decode_rgba(input, Vec::new()).is_err(), "{input:?}");
         }
+    }
+
+    /// The held-out webcam stream decoded 0 of 24 frames before the tables were inserted.
+    #[test]
+    fn webcam_frames_without_huffman_tables_decode() {
+        let fixture = include_bytes!("../../shared/tests/fixtures/webcam-avi1-no-dht.mjpg");
+        let mut splitter = mjpeg_wire::jpeg::Splitter::new();
+        splitter.push(bytes::Bytes::from_static(fixture));
+        let mut decoded = 0;
+        while let Some(frame) = splitter.next_frame().unwrap() {
+            // Both with the AVI1 marker and without it (some cameras send neither).
+            let bare = [&frame[..2], &frame[20..]].concat();
+            for jpeg in [&frame[..], &bare[..]] {
+                let image = decode_rgba(jpeg, Vec::new()).unwrap();
+                assert_eq!(image.size, [320, 240]);
+                // testsrc2 is colourful: a failed decode would be flat.
+                assert!(image.pixels.iter().any(|p| p.r() > 200 && p.g() < 80));
+            }
+            decoded += 1;
+        }
+        assert_eq!(decoded, 3);
     }
 }

@@ -1,14 +1,18 @@
-//! JPEG as a byte stream: cutting concatenated JPEGs into frames, and reading a frame's
-//! size without decoding it.
+//! JPEG as a byte stream: cutting concatenated JPEGs into frames, reading a frame's size
+//! without decoding it, and supplying the Huffman tables webcam frames leave out.
 //!
 //! Markers are `FF xx`. Most are followed by a two-byte length and a payload that may hold
 //! anything, including a whole thumbnail JPEG with its own `FFD9` (EXIF APP1); after SOS
 //! (`FFDA`) comes entropy-coded data in which `FF` is escaped as `FF00` and restart markers
 //! `FFD0`-`FFD7` may appear. The image ends at the first `FFD9` outside all of that.
 
+mod huffman;
 mod info;
 mod splitter;
 
+pub use huffman::{
+    HuffmanTables, STANDARD_DHT, STANDARD_DHT_LEN, huffman_tables, with_standard_huffman_tables,
+};
 pub use info::{InfoError, JpegInfo, Sampling, info};
 pub use splitter::{SplitError, Splitter};
 

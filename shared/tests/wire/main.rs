@@ -5,12 +5,14 @@
 //! - `roundtrip`: property tests; whatever the writer writes, cut anywhere, parses back.
 //! - `differential`: the `multipart-stream` crate agrees with us byte for byte.
 //! - `splitter`: raw concatenated JPEG streams.
+//! - `huffman`: webcam frames without Huffman tables get the standard ones.
 
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
 mod differential;
 mod fixtures;
+mod huffman;
 mod multipart;
 mod roundtrip;
 mod splitter;
