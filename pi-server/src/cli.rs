@@ -1,11 +1,14 @@
 //! The command line (`pi-server --help`), with an environment variable for every flag.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::config::{Config, Size, SourceSpec, parse_duration};
+use crate::source::v4l2::ControlSetting;
 
 /// Serve a Raspberry Pi camera (or a file, a pipe or a test pattern) as MJPEG over HTTP.
 ///
@@ -14,20 +17,29 @@ use crate::config::{Config, Size, SourceSpec, parse_duration};
 /// Other endpoints: /snapshot.jpg, /stats (JSON), /healthz, and mjpg-streamer's
 /// /?action=stream and /?action=snapshot. Add ?fps=N to a stream URL for fewer frames.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "pi-server", version, about, long_about)]
+// A flag given twice takes its last value, so the command line overrides the config file.
+#[command(
+    name = "pi-server",
+    version,
+    about,
+    long_about,
+    args_override_self = true
+)]
 pub struct Cli {
     /// Address and port to listen on.
     #[arg(long, env = "PI_SERVER_LISTEN", default_value = "0.0.0.0:8000")]
     pub listen: SocketAddr,
 
-    /// Where frames come from: auto (a camera, else a test pattern), test, stdin,
+    /// Where frames come from: auto (the first V4L2 camera, else a test pattern),
+    /// v4l2:/dev/videoN (a USB camera, or the Pi's legacy camera stack), test, stdin,
     /// file:PATH (.mjpg capture, concatenated JPEGs or a directory of .jpg, looped) or
-    /// exec:COMMAND (raw MJPEG on its stdout, e.g.
+    /// exec:COMMAND (raw MJPEG on its stdout, e.g. a CSI camera on the libcamera stack:
     /// exec:'rpicam-vid -t 0 --codec mjpeg --width 640 --height 480 --framerate 24 -o -').
     #[arg(long, env = "PI_SERVER_SOURCE", default_value = "auto")]
     pub source: SourceSpec,
 
-    /// Frame size of the test pattern, WIDTHxHEIGHT.
+    /// Frame size asked of a camera (it may grant the nearest it has) and of the test
+    /// pattern, WIDTHxHEIGHT.
     #[arg(
         long,
         env = "PI_SERVER_SIZE",
@@ -36,12 +48,14 @@ pub struct Cli {
     )]
     pub size: Size,
 
-    /// Frames per second of the test pattern and of file replay (pipes keep their own rate).
+    /// Frames per second asked of a camera (it grants what it can; the log says what), of
+    /// the test pattern and of file replay (pipes keep their own rate).
     #[arg(long, env = "PI_SERVER_FPS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(1..=120))]
     pub fps: u32,
 
-    /// JPEG quality of the test pattern, 1-100.
+    /// JPEG quality of frames pi-server encodes (the test pattern, raw camera formats),
+    /// 1-100. For an MJPEG camera use its own control, e.g. --control compression_quality=70.
     #[arg(long, env = "PI_SERVER_QUALITY", default_value_t = 80,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub quality: u8,
@@ -59,6 +73,28 @@ pub struct Cli {
     /// pages elsewhere can read /stats and snapshots; off by default.
     #[arg(long, env = "PI_SERVER_ALLOW_ORIGIN", value_name = "ORIGIN", value_parser = parse_origin)]
     pub allow_origin: Option<String>,
+
+    /// Set a camera control, NAME=VALUE (repeatable), e.g. brightness=60,
+    /// auto_exposure=manual_mode. --list-devices lists each camera's controls. (Several in
+    /// a config file: control = ["brightness=60", "contrast=40"].)
+    #[arg(long = "control", value_name = "NAME=VALUE")]
+    pub controls: Vec<ControlSetting>,
+
+    /// Skip frames identical to the one before (a still scene from a capture card or a
+    /// static camera), sending one a second all the same so clients know the stream lives.
+    #[arg(long, env = "PI_SERVER_DROP_SAME_FRAMES")]
+    pub drop_same_frames: bool,
+
+    /// List the cameras (V4L2 devices) with their formats, sizes, frame rates and
+    /// controls, say which one --source auto would use, and exit.
+    #[arg(long)]
+    pub list_devices: bool,
+
+    /// Read settings from a TOML file: the long flag names as keys, e.g.
+    /// source = "v4l2:/dev/video0", control = ["brightness=60"]. Flags on the command line
+    /// win over the file, and the file over environment variables.
+    #[arg(long, env = "PI_SERVER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Log filter: error, warn, info, debug, trace, or a tracing filter such as
     /// pi_server=debug.
@@ -80,6 +116,8 @@ impl Cli {
             source: self.source.clone(),
             size: self.size,
             fps: self.fps,
+            controls: self.controls.clone(),
+            drop_same_frames: self.drop_same_frames,
             quality: self.quality,
             max_clients: self.max_clients as usize,
             client_timeout: self.client_timeout,
@@ -87,6 +125,117 @@ impl Cli {
             ..Config::default()
         }
     }
+}
+
+/// Why the config file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigFileError {
+    /// It cannot be read.
+    #[error("cannot read the config file {path}: {cause}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        cause: std::io::Error,
+    },
+    /// It is not TOML, or a value is not a string, number, boolean or list of them.
+    #[error("config file {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
+}
+
+/// Keys a config file may not set: they are about this run, not the settings.
+const NOT_IN_FILE: [&str; 4] = ["config", "list-devices", "help", "version"];
+
+/// The command line with the config file's settings put in front of the given flags, so
+/// that clap parses both and the flags win. The file is `--config FILE` (or `=FILE`) if
+/// given, else `$PI_SERVER_CONFIG`; without either the arguments come back unchanged.
+pub fn args_with_config_file(args: Vec<OsString>) -> Result<Vec<OsString>, ConfigFileError> {
+    let named = args
+        .windows(2)
+        .rev()
+        .find_map(|w| (w[0] == "--config").then(|| PathBuf::from(&w[1])));
+    let inline = args
+        .iter()
+        .rev()
+        .find_map(|a| a.to_str()?.strip_prefix("--config=").map(PathBuf::from));
+    let Some(path) = named
+        .or(inline)
+        .or_else(|| std::env::var_os("PI_SERVER_CONFIG").map(PathBuf::from))
+    else {
+        return Ok(args);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|cause| ConfigFileError::Unreadable {
+        path: path.clone(),
+        cause,
+    })?;
+    let from_file = config_file_args(&path, &text)?;
+    let mut all = Vec::with_capacity(args.len() + from_file.len());
+    let mut rest = args.into_iter();
+    all.extend(rest.next());
+    all.extend(from_file);
+    all.extend(rest);
+    Ok(all)
+}
+
+/// A config file's settings as `--key=value` arguments.
+fn config_file_args(path: &Path, text: &str) -> Result<Vec<OsString>, ConfigFileError> {
+    let invalid = |message: String| ConfigFileError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        invalid(
+            e.to_string()
+                .lines()
+                .next()
+                .unwrap_or("not TOML")
+                .to_string(),
+        )
+    })?;
+    let command = Cli::command();
+    let known: Vec<&str> = command
+        .get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|l| !NOT_IN_FILE.contains(l))
+        .collect();
+    let mut out = Vec::new();
+    for (key, value) in &table {
+        if !known.contains(&key.as_str()) {
+            return Err(invalid(format!(
+                "unknown setting {key:?}; settings are the long flags of pi-server --help: {}",
+                known.join(", ")
+            )));
+        }
+        let values = match value {
+            toml::Value::Array(items) => items.iter().collect(),
+            single => vec![single],
+        };
+        for v in values {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(true) => {
+                    out.push(OsString::from(format!("--{key}")));
+                    continue;
+                }
+                toml::Value::Boolean(false) => continue,
+                _ => {
+                    return Err(invalid(format!(
+                        "{key}: use a string, a number, true/false or a list of them"
+                    )));
+                }
+            };
+            out.push(OsString::from(format!("--{key}={text}")));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -107,6 +256,79 @@ mod tests {
         assert_eq!(config.size.to_string(), "640x480");
         assert_eq!(config.fps, 24);
         assert_eq!(config.source, SourceSpec::Auto);
+    }
+
+    #[test]
+    fn camera_flags() {
+        let cli = Cli::try_parse_from([
+            "pi-server",
+            "--source",
+            "v4l2:/dev/video0",
+            "--control",
+            "brightness=60",
+            "--control",
+            "Exposure, Absolute=100",
+            "--drop-same-frames",
+        ])
+        .unwrap();
+        let config = cli.config();
+        assert_eq!(config.source, SourceSpec::V4l2("/dev/video0".into()));
+        let controls: Vec<String> = config.controls.iter().map(|c| c.to_string()).collect();
+        assert_eq!(controls, ["brightness=60", "exposure_absolute=100"]);
+        assert!(config.drop_same_frames);
+        assert!(Cli::try_parse_from(["pi-server", "--control", "brightness"]).is_err());
+    }
+
+    fn with_file(text: &str, flags: &[&str]) -> Result<Cli, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pi-server.toml");
+        std::fs::write(&path, text).unwrap();
+        let mut args: Vec<OsString> = vec!["pi-server".into(), "--config".into(), path.into()];
+        args.extend(flags.iter().map(OsString::from));
+        let args = args_with_config_file(args).map_err(|e| e.to_string())?;
+        Cli::try_parse_from(args).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_config_file_sets_flags_and_the_command_line_wins() {
+        let text = r#"
+            # the camera on the printer
+            source = "v4l2:/dev/video0"
+            size = "1280x720"
+            fps = 15
+            control = ["brightness=60", "contrast=40"]
+            drop-same-frames = true
+        "#;
+        let cli = with_file(text, &["--fps", "30"]).unwrap();
+        assert_eq!(cli.source, SourceSpec::V4l2("/dev/video0".into()));
+        assert_eq!(cli.size.to_string(), "1280x720");
+        assert_eq!(cli.fps, 30, "the command line overrides the file");
+        assert_eq!(cli.controls.len(), 2);
+        assert!(cli.drop_same_frames);
+    }
+
+    #[test]
+    fn config_file_mistakes_name_the_file_and_the_setting() {
+        let err = with_file("sauce = \"test\"", &[]).unwrap_err();
+        assert!(
+            err.contains("pi-server.toml") && err.contains("unknown setting \"sauce\""),
+            "{err}"
+        );
+        assert!(err.contains("listen"), "{err}");
+        let err = with_file("source = ", &[]).unwrap_err();
+        assert!(err.contains("pi-server.toml"), "{err}");
+        let err = with_file("fps = 0", &[]).unwrap_err();
+        assert!(err.contains("fps"), "{err}");
+        let missing = args_with_config_file(vec![
+            "pi-server".into(),
+            "--config=/nonexistent.toml".into(),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            missing.contains("cannot read the config file /nonexistent.toml"),
+            "{missing}"
+        );
     }
 
     #[test]

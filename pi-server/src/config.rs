@@ -5,15 +5,23 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::source::v4l2::ControlSetting;
+
 /// Everything [`crate::run`] needs besides the listener and the shutdown signal.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where frames come from.
     pub source: SourceSpec,
-    /// Size of generated frames (the test pattern); other sources keep their own size.
+    /// Size of generated frames (the test pattern) and the size asked of a camera; files
+    /// and pipes keep their own size.
     pub size: Size,
-    /// Frame rate of generated and replayed frames; pipes run at their producer's rate.
+    /// Frame rate of generated and replayed frames and the rate asked of a camera (which
+    /// grants what it can); pipes run at their producer's rate.
     pub fps: u32,
+    /// Camera controls to set (`--control NAME=VALUE`), on every open.
+    pub controls: Vec<ControlSetting>,
+    /// Skip frames identical to the one before (still sending one a second).
+    pub drop_same_frames: bool,
     /// JPEG quality (1-100) of generated frames.
     pub quality: u8,
     /// Most simultaneous stream clients; more get 503.
@@ -36,6 +44,8 @@ impl Default for Config {
                 height: 480,
             },
             fps: 24,
+            controls: Vec::new(),
+            drop_same_frames: false,
             quality: 80,
             max_clients: 1000,
             client_timeout: Duration::from_secs(10),
@@ -103,6 +113,8 @@ impl FromStr for Size {
 pub enum SourceSpec {
     /// A camera if there is one, else the test pattern, announced loudly.
     Auto,
+    /// A V4L2 camera at this device node (`/dev/video0`).
+    V4l2(PathBuf),
     /// The test pattern.
     Test,
     /// A recorded `.mjpg` capture, a raw concatenated-JPEG file or a directory of `.jpg`
@@ -117,7 +129,7 @@ pub enum SourceSpec {
 /// A `--source` that names no known kind of source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a source: use auto, test, stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
+    "{0:?} is not a source: use auto, v4l2:/dev/videoN, test, stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
 )]
 pub struct SourceSpecError(pub String);
 
@@ -131,7 +143,15 @@ impl FromStr for SourceSpec {
             "test" | "pattern" => Ok(SourceSpec::Test),
             "stdin" | "-" => Ok(SourceSpec::Stdin),
             _ => {
-                if let Some(path) = s.strip_prefix("file:") {
+                if let Some(path) = s.strip_prefix("v4l2:") {
+                    if path.is_empty() {
+                        return Err(err());
+                    }
+                    Ok(SourceSpec::V4l2(PathBuf::from(path)))
+                } else if s.starts_with("/dev/video") {
+                    // What people type first.
+                    Ok(SourceSpec::V4l2(PathBuf::from(s)))
+                } else if let Some(path) = s.strip_prefix("file:") {
                     if path.is_empty() {
                         return Err(err());
                     }
@@ -153,6 +173,7 @@ impl fmt::Display for SourceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceSpec::Auto => f.write_str("auto"),
+            SourceSpec::V4l2(p) => write!(f, "v4l2:{}", p.display()),
             SourceSpec::Test => f.write_str("test"),
             SourceSpec::File(p) => write!(f, "file:{}", p.display()),
             SourceSpec::Stdin => f.write_str("stdin"),
@@ -221,7 +242,17 @@ mod tests {
             "exec:rpicam-vid -o -".parse(),
             Ok(SourceSpec::Exec("rpicam-vid -o -".into()))
         );
-        for bad in ["camera", "file:", "exec:  ", ""] {
+        assert_eq!(
+            "v4l2:/dev/video2".parse(),
+            Ok(SourceSpec::V4l2(PathBuf::from("/dev/video2")))
+        );
+        assert_eq!(
+            "/dev/video0".parse(),
+            Ok(SourceSpec::V4l2(PathBuf::from("/dev/video0")))
+        );
+        let spec = SourceSpec::V4l2(PathBuf::from("/dev/video1"));
+        assert_eq!(spec.to_string().parse(), Ok(spec));
+        for bad in ["camera", "file:", "exec:  ", "", "v4l2:"] {
             assert!(
                 bad.parse::<SourceSpec>().is_err(),
                 "{bad:?} should be refused"

@@ -115,6 +115,10 @@ struct Inner {
     invalid: AtomicU64,
     controls: Controls,
     stopped: AtomicBool,
+    /// What the source says of itself (`live: YUYV 640x480 at 25 fps`, `no signal: ...`).
+    source_state: Mutex<String>,
+    /// Whether a frame needed Huffman tables (logged once).
+    tables_inserted: AtomicBool,
     /// Wakes a source idling in [`Fanout::wait_for_demand`]; the mutex guards nothing but
     /// the wake-up itself.
     demand_lock: Mutex<()>,
@@ -139,6 +143,8 @@ impl Fanout {
                 invalid: AtomicU64::new(0),
                 controls,
                 stopped: AtomicBool::new(false),
+                tables_inserted: AtomicBool::new(false),
+                source_state: Mutex::new("live".into()),
                 demand_lock: Mutex::new(()),
                 demand: Condvar::new(),
                 meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
@@ -170,9 +176,19 @@ impl Fanout {
         seq
     }
 
-    /// Publishes a JPEG from a pipe or file, reading its size from its header. A frame that
-    /// is not a JPEG is counted and dropped, so that a client never receives it.
+    /// Publishes a JPEG from a camera, pipe or file, reading its size from its header. A
+    /// frame that is not a JPEG is counted and dropped, so that a client never receives it.
+    /// A frame without Huffman tables (many USB webcams) gets the standard ones, which
+    /// browsers and most players need.
     pub fn publish_jpeg(&self, jpeg: Bytes, captured: SystemTime) -> Result<u64, InfoError> {
+        let len = jpeg.len();
+        let jpeg = jpeg::with_standard_huffman_tables_bytes(jpeg);
+        if jpeg.len() != len && !self.inner.tables_inserted.swap(true, Ordering::Relaxed) {
+            tracing::info!(
+                "the source sends JPEGs without Huffman tables (AVI1 webcam frames); \
+                 inserting the standard tables so that every client can decode them"
+            );
+        }
         match jpeg::info(&jpeg) {
             Ok(info) => Ok(self.publish(jpeg, captured, info.width, info.height)),
             Err(e) => {
@@ -214,6 +230,16 @@ impl Fanout {
             .wait_timeout(guard, max)
             .unwrap_or_else(PoisonError::into_inner);
         self.has_demand()
+    }
+
+    /// Records what the source says of itself, for `/stats`.
+    pub fn set_source_state(&self, state: String) {
+        *lock(&self.inner.source_state) = state;
+    }
+
+    /// What the source last said of itself (`live` unless it says otherwise).
+    pub fn source_state(&self) -> String {
+        lock(&self.inner.source_state).clone()
     }
 
     /// Tells the source to stop.
@@ -327,6 +353,32 @@ mod tests {
         assert_eq!((seq, latest.width, latest.height), (1, 2, 1));
         let figures = fanout.figures();
         assert_eq!((figures.frames, figures.invalid), (1, 1));
+    }
+
+    #[test]
+    fn webcam_frames_without_huffman_tables_are_served_with_them() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        let fixture = include_bytes!("../../shared/tests/fixtures/webcam-avi1-no-dht.mjpg");
+        let mut splitter = jpeg::Splitter::new();
+        splitter.push(Bytes::from_static(fixture));
+        let frame = splitter.next_frame().unwrap().unwrap();
+        assert_ne!(jpeg::huffman_tables(&frame), jpeg::HuffmanTables::Present);
+        fanout
+            .publish_jpeg(frame.clone(), SystemTime::now())
+            .unwrap();
+        let served = fanout.latest().unwrap();
+        assert_eq!(
+            jpeg::huffman_tables(&served.jpeg),
+            jpeg::HuffmanTables::Present
+        );
+        assert_eq!(served.jpeg.len(), frame.len() + jpeg::STANDARD_DHT_LEN);
+        assert_eq!((served.width, served.height), (320, 240));
+        // Frames that have tables are passed on as they are, not copied.
+        let whole = tiny_jpeg();
+        fanout
+            .publish_jpeg(whole.clone(), SystemTime::now())
+            .unwrap();
+        assert_eq!(fanout.latest().unwrap().jpeg.as_ptr(), whole.as_ptr());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `pi-server`: parses the command line and runs the server library.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -9,7 +10,18 @@ use pi_server::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match pi_server::cli::args_with_config_file(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("pi-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
+    if cli.list_devices {
+        print!("{}", pi_server::source::v4l2::list::list_devices());
+        return ExitCode::SUCCESS;
+    }
     let filter = match EnvFilter::try_new(&cli.log_level) {
         Ok(f) => f,
         Err(e) => {
@@ -20,6 +32,8 @@ fn main() -> ExitCode {
     // Logs go to stderr, leaving stdout free (and journald captures both).
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours for a terminal only: in the journal or a log file they are noise.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 

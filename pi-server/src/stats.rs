@@ -166,6 +166,7 @@ impl Stats {
         let latest = fanout.latest();
         StatsReport {
             source: source.to_string(),
+            source_state: fanout.source_state(),
             width: latest.as_ref().map(|f| f.width),
             height: latest.as_ref().map(|f| f.height),
             fps_configured: configured_fps,
@@ -225,6 +226,8 @@ impl Drop for ClientGuard {
 pub struct StatsReport {
     /// What the frames come from.
     pub source: String,
+    /// The source's state: `live`, `live: YUYV 640x480 at 25 fps`, `no signal: REASON`.
+    pub source_state: String,
     /// Width of the newest frame.
     pub width: Option<u16>,
     /// Height of the newest frame.

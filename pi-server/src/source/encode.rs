@@ -1,4 +1,4 @@
-//! JPEG encoding of RGB frames, for the test pattern now and for raw camera formats later.
+//! JPEG encoding of RGB frames (the test pattern) and of raw camera frames (YUYV, NV12...).
 //!
 //! Two back ends, measured by `benches/encode.rs` (figures in docs/benchmarks.md):
 //! - `jpeg-encoder` (default): pure Rust, so the server builds and cross-compiles for a Pi
@@ -7,8 +7,13 @@
 //!   less CPU, and NEON-accelerated on a Pi, where raw camera formats will need it.
 //!
 //! `image`'s encoder was 4-5x slower than `jpeg-encoder` and is not offered.
+//!
+//! Raw camera frames always go through `jpeg-encoder`, which reads them row by row as YCbCr
+//! (`raw.rs`), with no RGB step in between.
 
 use bytes::Bytes;
+
+use super::raw::RawFrame;
 
 /// Why a frame could not be encoded.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +87,16 @@ impl JpegEncoder {
         Ok(Bytes::from(out))
     }
 
+    /// Encodes a raw camera frame at `quality` (1-100).
+    pub fn encode_raw(&mut self, frame: RawFrame<'_>, quality: u8) -> Result<Bytes, EncodeError> {
+        let mut out = Vec::with_capacity(self.last_len + self.last_len / 4 + 1024);
+        jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100))
+            .encode_image(frame)
+            .map_err(|e| EncodeError::Encoder(e.to_string()))?;
+        self.last_len = out.len();
+        Ok(Bytes::from(out))
+    }
+
     #[cfg(not(feature = "turbojpeg"))]
     fn encode_with_backend(
         &mut self,
@@ -146,6 +161,40 @@ mod tests {
         let info = mjpeg_wire::jpeg::info(&jpeg).unwrap();
         assert_eq!((info.width, info.height), (w, h));
         assert_eq!(&jpeg[jpeg.len() - 2..], &[0xFF, 0xD9]);
+    }
+
+    #[test]
+    fn raw_yuyv_encodes_to_the_colours_it_holds() {
+        use super::super::raw::RawFormat;
+        // 32x16 YUYV: left half pure red in limited range (Y 81, Cb 90, Cr 240), right half
+        // mid grey.
+        let (w, h) = (32u16, 16u16);
+        let mut yuyv = Vec::new();
+        for _ in 0..h {
+            for pair in 0..w / 2 {
+                if pair < w / 4 {
+                    yuyv.extend_from_slice(&[81, 90, 81, 240]);
+                } else {
+                    yuyv.extend_from_slice(&[126, 128, 126, 128]);
+                }
+            }
+        }
+        let frame = RawFrame::new(RawFormat::Yuyv, &yuyv, w, h, 0, true).unwrap();
+        let jpeg = JpegEncoder::new().encode_raw(frame, 95).unwrap();
+        let info = mjpeg_wire::jpeg::info(&jpeg).unwrap();
+        assert_eq!((info.width, info.height), (w, h));
+        let rgb =
+            zune_jpeg::JpegDecoder::new(zune_jpeg::zune_core::bytestream::ZCursor::new(&jpeg[..]))
+                .decode()
+                .unwrap();
+        let px = |x: usize, y: usize| &rgb[(y * usize::from(w) + x) * 3..][..3];
+        let (r, g, b) = (px(4, 8)[0], px(4, 8)[1], px(4, 8)[2]);
+        assert!(r > 230 && g < 30 && b < 30, "red came out as {r},{g},{b}");
+        let grey = px(28, 8);
+        assert!(
+            grey.iter().all(|v| v.abs_diff(128) < 8),
+            "grey came out as {grey:?}"
+        );
     }
 
     #[test]

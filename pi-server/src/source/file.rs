@@ -50,6 +50,8 @@ impl FileSource {
         };
         let frames: Vec<(Bytes, u16, u16)> = jpegs
             .into_iter()
+            // Webcam recordings may lack Huffman tables: add them once, not per replay.
+            .map(jpeg::with_standard_huffman_tables_bytes)
             .filter_map(|j| match jpeg::info(&j) {
                 Ok(info) => Some((j, info.width, info.height)),
                 Err(e) => {

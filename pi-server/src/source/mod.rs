@@ -5,7 +5,7 @@
 //! started on its own thread or task, publishing into the [`Fanout`]. Sources that cost CPU
 //! (the encoder of the test pattern) idle while nobody watches; see [`Pacer`].
 //!
-//! Later sources (V4L2 cameras, with device loss and recovery) plug in behind the same trait.
+//! Cameras (`v4l2`) plug in behind the same trait, with device loss and recovery inside.
 
 mod encode;
 mod file;
@@ -13,6 +13,8 @@ mod font;
 mod pacer;
 pub mod pattern;
 mod pipe;
+pub mod raw;
+pub mod v4l2;
 
 use std::io;
 use std::path::PathBuf;
@@ -90,9 +92,31 @@ pub enum SourceError {
         /// What the system said.
         cause: io::Error,
     },
+    /// A V4L2 camera cannot be used.
+    #[error("cannot use the camera {path}: {cause}{hint}", path = path.display(), hint = camera_hint(cause))]
+    Camera {
+        /// The device node given.
+        path: PathBuf,
+        /// What went wrong.
+        cause: v4l2::OpenError,
+    },
     /// The source's thread could not be created.
     #[error("cannot start the source thread: {0}")]
     Thread(io::Error),
+}
+
+/// What the user can do about a camera that cannot be opened.
+fn camera_hint(cause: &v4l2::OpenError) -> &'static str {
+    match cause {
+        v4l2::OpenError::Io(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            " (add the user to the video group: sudo usermod -aG video $USER, then log in again)"
+        }
+        v4l2::OpenError::Io(e) if e.raw_os_error() == Some(16) => {
+            " (another program is using it; stop it, or serve its stream instead)"
+        }
+        v4l2::OpenError::Control(_) => "",
+        _ => " (pi-server --list-devices shows the cameras there are)",
+    }
 }
 
 impl SourceError {
@@ -102,13 +126,37 @@ impl SourceError {
     }
 }
 
+/// What a camera is asked for: the configured size, rate and controls.
+fn camera_request(config: &Config) -> v4l2::Request {
+    v4l2::Request {
+        width: u32::from(config.size.width),
+        height: u32::from(config.size.height),
+        fps: config.fps,
+        controls: config.controls.clone(),
+    }
+}
+
 /// Opens the source `config.source` names, checking that it can work.
 pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
     Ok(match &config.source {
+        SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(
+            path,
+            camera_request(config),
+            config.drop_same_frames,
+        )?),
         SourceSpec::Auto => {
-            // No camera support yet (the V4L2 issue adds it): say so where people look.
+            if let Some(path) = v4l2::list::auto_device() {
+                tracing::info!(device = %path.display(), "--source auto found a camera");
+                return Ok(Box::new(v4l2::V4l2Source::open(
+                    &path,
+                    camera_request(config),
+                    config.drop_same_frames,
+                )?));
+            }
+            // Say so where people look.
             tracing::warn!(
-                "NO CAMERA FOUND: streaming a TEST PATTERN. For a Pi camera use \
+                "NO CAMERA FOUND: streaming a TEST PATTERN. `pi-server --list-devices` lists \
+                 V4L2 cameras; for a CSI camera on the libcamera stack use \
                  --source exec:'rpicam-vid -t 0 --codec mjpeg -o -'"
             );
             Box::new(PatternSource::new(

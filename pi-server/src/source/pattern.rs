@@ -123,6 +123,15 @@ impl Canvas {
         }
     }
 
+    /// The canvas's size.
+    pub fn size(&self) -> Size {
+        // Built from a `Size`, so both sides fit in u16.
+        Size {
+            width: self.width as u16,
+            height: self.height as u16,
+        }
+    }
+
     /// The pixels, 3 bytes per pixel, rows top to bottom.
     pub fn rgb(&self) -> &[u8] {
         &self.rgb
@@ -161,7 +170,26 @@ impl Canvas {
             [0, 0, 0],
         );
         for (i, line) in lines.iter().enumerate() {
-            self.text(2 * s, top + i * line_height, line, [255, 255, 255]);
+            self.text(2 * s, top + i * line_height, line, [255, 255, 255], s);
+        }
+    }
+
+    /// Paints a card in place of a picture (a camera that is gone): dark grey, the first
+    /// line in double-size type, the others below it, all left-aligned near the middle.
+    pub fn draw_card(&mut self, lines: &[String]) {
+        self.fill(0, 0, self.width, self.height, [48, 48, 48]);
+        let s = self.scale;
+        let big = s * 2;
+        let mut y = self.height / 3;
+        for (i, line) in lines.iter().enumerate() {
+            let scale = if i == 0 { big } else { s };
+            let colour = if i == 0 {
+                [255, 210, 0]
+            } else {
+                [230, 230, 230]
+            };
+            self.text(2 * s, y, line, colour, scale);
+            y += (font::HEIGHT + 4) * scale;
         }
     }
 
@@ -182,8 +210,7 @@ impl Canvas {
     }
 
     /// Draws `text` with its top-left corner at (x, y), clipped to the canvas.
-    fn text(&mut self, x: usize, y: usize, text: &str, colour: [u8; 3]) {
-        let s = self.scale;
+    fn text(&mut self, x: usize, y: usize, text: &str, colour: [u8; 3], s: usize) {
         for (i, c) in text.chars().enumerate() {
             let gx = x + i * (font::WIDTH + 1) * s;
             for (row, bits) in font::glyph(c).iter().enumerate() {
@@ -241,6 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn a_card_replaces_the_picture() {
+        let mut canvas = Canvas::new(Size {
+            width: 320,
+            height: 240,
+        });
+        canvas.draw_card(&["NO SIGNAL".into(), "/dev/video0".into()]);
+        let px = canvas.rgb();
+        // Dark grey background, yellow headline, no trace of the bars.
+        assert_eq!(&px[..3], &[48, 48, 48]);
+        assert!(px.chunks_exact(3).any(|p| p == [255, 210, 0]));
+        assert!(!px.chunks_exact(3).any(|p| p == BARS[1]));
+    }
+
+    #[test]
     fn tiny_canvases_clip_instead_of_panicking() {
         let mut canvas = Canvas::new(Size {
             width: 16,
@@ -251,6 +292,7 @@ mod tests {
             SystemTime::now(),
             Some("NO CAMERA - TEST PATTERN"),
         );
+        canvas.draw_card(&["NO SIGNAL".into(), "a long second line of text".into()]);
         assert_eq!(canvas.rgb().len(), 16 * 16 * 3);
     }
 }

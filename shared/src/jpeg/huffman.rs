@@ -9,6 +9,8 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
+
 use super::{EOI, SOI, SOS, is_standalone};
 
 /// DHT: define Huffman tables.
@@ -183,6 +185,17 @@ pub fn with_standard_huffman_tables(jpeg: &[u8]) -> Cow<'_, [u8]> {
             out.extend_from_slice(&STANDARD_DHT);
             out.extend_from_slice(&jpeg[sos_at..]);
             Cow::Owned(out)
+        }
+    }
+}
+
+/// [`with_standard_huffman_tables`] for a shared buffer: `jpeg` itself (not copied) when it
+/// has its tables, else a new buffer with them.
+pub fn with_standard_huffman_tables_bytes(jpeg: Bytes) -> Bytes {
+    match huffman_tables(&jpeg) {
+        HuffmanTables::Present => jpeg,
+        HuffmanTables::Missing { .. } => {
+            Bytes::from(with_standard_huffman_tables(&jpeg).into_owned())
         }
     }
 }

@@ -12,6 +12,7 @@ mod splitter;
 
 pub use huffman::{
     HuffmanTables, STANDARD_DHT, STANDARD_DHT_LEN, huffman_tables, with_standard_huffman_tables,
+    with_standard_huffman_tables_bytes,
 };
 pub use info::{InfoError, JpegInfo, Sampling, info};
 pub use splitter::{SplitError, Splitter};

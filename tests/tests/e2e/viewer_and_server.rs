@@ -33,6 +33,41 @@ fn the_viewer_plays_the_original_recipes_frames_served_from_a_file() {
     assert_eq!(s["corrupt"], 0, "{s}");
 }
 
+/// Webcam frames without Huffman tables (AVI1, no DHT) leave pi-server with the standard
+/// tables in them, and the viewer decodes every one.
+#[test]
+fn webcam_frames_without_huffman_tables_are_served_whole() {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
+    );
+    let source = format!("file:{capture}");
+    let server = Server::start(&["--source", &source, "--fps", "10"]);
+    // HTTP/1.0: the server closes the connection after the body.
+    let mut snapshot = std::net::TcpStream::connect(server.addr).unwrap();
+    std::io::Write::write_all(&mut snapshot, b"GET /snapshot.jpg HTTP/1.0\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    std::io::Read::read_to_end(&mut snapshot, &mut response).unwrap();
+    let body_at = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head")
+        + 4;
+    let jpeg = &response[body_at..];
+    let dht = jpeg.windows(2).position(|w| w == [0xFF, 0xC4]);
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]);
+    assert!(
+        matches!((dht, sos), (Some(d), Some(s)) if d < s),
+        "the served frame has Huffman tables before its scan"
+    );
+    let out = viewer(&server.url("/stream.mjpg"), 2.0);
+    let s = summary(&out);
+    assert!(out.status.success(), "{s}");
+    assert!(s["decoded"].as_u64().unwrap() > 5, "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
+}
+
 #[test]
 fn the_viewer_reconnects_when_pi_server_restarts() {
     let server = Server::start(&["--source", "test", "--size", "160x120", "--fps", "10"]);

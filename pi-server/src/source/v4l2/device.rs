@@ -1,0 +1,410 @@
+//! One V4L2 device: what it offers, and opening it for capture at a chosen format.
+//!
+//! Everything here talks to the kernel through the `v4l` crate and runs on the capture
+//! thread (or once for `--list-devices`). The decisions are made by the pure functions in
+//! `format.rs` and `controls.rs`.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use v4l::buffer::Type;
+use v4l::capability::Flags as CapFlags;
+use v4l::control::{self, Description};
+use v4l::format::{Colorspace, Quantization};
+use v4l::frameinterval::FrameIntervalEnum;
+use v4l::framesize::FrameSizeEnum;
+use v4l::io::mmap::Stream;
+use v4l::video::Capture as _;
+use v4l::video::capture::Parameters;
+use v4l::{Device, Format, FourCC};
+
+use super::controls::{ControlInfo, ControlKind, ControlSetting, normalise, resolve};
+use super::format::{Choice, Interval, Offer, PixelFormat, Sizes, choose};
+
+/// Capture buffers: enough that the driver always has one to fill while we encode, few
+/// enough that a frame never waits long in the queue (memory: 4 x 600 KB at 640x480 YUYV).
+pub const BUFFERS: u32 = 4;
+
+/// errno for "no such device": the camera was unplugged (or vivid's `disconnect`).
+pub const ENODEV: i32 = 19;
+
+/// What a device node is and offers.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// Driver name (`uvcvideo`, `vivid`, `unicam`).
+    pub driver: String,
+    /// The device's name (`HD Pro Webcam C920`).
+    pub card: String,
+    /// Whether the node captures video (not metadata, output or a codec).
+    pub captures: bool,
+    /// Every format offered, usable by us or not: fourcc, description, usable format.
+    pub formats: Vec<FormatProbe>,
+    /// The controls, with their current values.
+    pub controls: Vec<(ControlInfo, Option<i64>)>,
+}
+
+/// One format a device offers.
+#[derive(Debug, Clone)]
+pub struct FormatProbe {
+    /// The four-character code.
+    pub fourcc: String,
+    /// The driver's description of it.
+    pub description: String,
+    /// The format, when we can use it.
+    pub usable: Option<PixelFormat>,
+    /// Sizes, each with its frame rates (discrete sizes only; stepwise ones have none).
+    pub sizes: Sizes,
+    /// Frame rates for each discrete size, in the order of `sizes`.
+    pub rates: Vec<Vec<f64>>,
+}
+
+impl Probe {
+    /// The formats we can use, as the chooser takes them.
+    pub fn offers(&self) -> Vec<Offer> {
+        self.formats
+            .iter()
+            .filter_map(|f| {
+                f.usable.map(|format| Offer {
+                    format,
+                    sizes: f.sizes.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The controls as `resolve` takes them.
+    pub fn control_infos(&self) -> Vec<ControlInfo> {
+        self.controls.iter().map(|(c, _)| c.clone()).collect()
+    }
+}
+
+/// Every `/dev/videoN` node, in number order.
+pub fn device_nodes() -> Vec<PathBuf> {
+    let mut nodes: Vec<(u32, PathBuf)> = std::fs::read_dir("/dev")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let n = name.to_str()?.strip_prefix("video")?.parse().ok()?;
+            Some((n, entry.path()))
+        })
+        .collect();
+    nodes.sort();
+    nodes.into_iter().map(|(_, p)| p).collect()
+}
+
+/// Opens `path` and reads what it offers.
+pub fn probe(path: &Path) -> io::Result<Probe> {
+    let dev = Device::with_path(path)?;
+    let caps = dev.query_caps()?;
+    let captures = caps.capabilities.contains(CapFlags::VIDEO_CAPTURE)
+        && caps.capabilities.contains(CapFlags::STREAMING);
+    let mut formats = Vec::new();
+    if captures {
+        for desc in dev.enum_formats()? {
+            let code = desc.fourcc.repr;
+            let usable = PixelFormat::from_fourcc(code);
+            let (sizes, rates) = sizes_of(&dev, desc.fourcc);
+            formats.push(FormatProbe {
+                fourcc: String::from_utf8_lossy(&code).into_owned(),
+                description: desc.description,
+                usable,
+                sizes,
+                rates,
+            });
+        }
+    }
+    let controls = if captures {
+        // Some drivers list no controls and answer with an error: that is "none".
+        dev.query_controls()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| {
+                let info = control_info(d)?;
+                let current = match dev.control(d.id) {
+                    Ok(control::Control {
+                        value: control::Value::Integer(v),
+                        ..
+                    }) => Some(v),
+                    Ok(control::Control {
+                        value: control::Value::Boolean(b),
+                        ..
+                    }) => Some(i64::from(b)),
+                    _ => None,
+                };
+                Some((info, current))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Probe {
+        driver: caps.driver,
+        card: caps.card,
+        captures,
+        formats,
+        controls,
+    })
+}
+
+fn sizes_of(dev: &Device, fourcc: FourCC) -> (Sizes, Vec<Vec<f64>>) {
+    let Ok(list) = dev.enum_framesizes(fourcc) else {
+        return (Sizes::Unknown, Vec::new());
+    };
+    let mut discrete = Vec::new();
+    for size in list {
+        match size.size {
+            FrameSizeEnum::Discrete(d) => discrete.push((d.width, d.height)),
+            FrameSizeEnum::Stepwise(s) => {
+                return (
+                    Sizes::Stepwise {
+                        min: (s.min_width, s.min_height),
+                        max: (s.max_width, s.max_height),
+                        step: (s.step_width, s.step_height),
+                    },
+                    Vec::new(),
+                );
+            }
+        }
+    }
+    if discrete.is_empty() {
+        return (Sizes::Unknown, Vec::new());
+    }
+    let rates = discrete
+        .iter()
+        .map(|&(w, h)| {
+            dev.enum_frameintervals(fourcc, w, h)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|i| {
+                    // A range of intervals counts as its fastest end.
+                    let f = match i.interval {
+                        FrameIntervalEnum::Discrete(f) => f,
+                        FrameIntervalEnum::Stepwise(s) => s.min,
+                    };
+                    Interval {
+                        numerator: f.numerator,
+                        denominator: f.denominator,
+                    }
+                    .fps()
+                })
+                .collect()
+        })
+        .collect();
+    (Sizes::Discrete(discrete), rates)
+}
+
+fn control_info(d: &Description) -> Option<ControlInfo> {
+    // Disabled controls and class headings are not controls anyone can set.
+    if d.flags.contains(control::Flags::DISABLED) || d.typ == control::Type::CtrlClass {
+        return None;
+    }
+    let read_only = d.flags.contains(control::Flags::READ_ONLY);
+    let kind = match d.typ {
+        _ if read_only => ControlKind::Other,
+        control::Type::Integer | control::Type::Integer64 => ControlKind::Integer {
+            min: d.minimum,
+            max: d.maximum,
+            step: d.step,
+        },
+        control::Type::Boolean => ControlKind::Boolean,
+        control::Type::Menu | control::Type::IntegerMenu => ControlKind::Menu(
+            d.items
+                .iter()
+                .flatten()
+                .map(|(i, item)| (i64::from(*i), item.to_string()))
+                .collect(),
+        ),
+        _ => ControlKind::Other,
+    };
+    Some(ControlInfo {
+        id: d.id,
+        name: normalise(&d.name),
+        kind,
+        default: d.default,
+    })
+}
+
+/// A request: the size and rate asked for, and the controls to set.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Width asked for.
+    pub width: u32,
+    /// Height asked for.
+    pub height: u32,
+    /// Frames per second asked for.
+    pub fps: u32,
+    /// Controls to set on every open.
+    pub controls: Vec<ControlSetting>,
+}
+
+/// Why a device cannot be used (as opposed to gone for now).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The system refused: no such device, permission, busy, unplugged.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The node is not a video capture device.
+    #[error("it is not a video capture device (driver {driver}: metadata, output or a codec)")]
+    NotCapture {
+        /// Its driver.
+        driver: String,
+    },
+    /// It offers no format we can use.
+    #[error(
+        "it offers no format pi-server can use ({offered}); MJPEG, YUYV, UYVY, NV12, YU12, RGB3, BGR3 and GREY are supported"
+    )]
+    NoUsableFormat {
+        /// What it offers.
+        offered: String,
+    },
+    /// A `--control` does not fit the device.
+    #[error(transparent)]
+    Control(#[from] super::controls::ControlError),
+}
+
+impl OpenError {
+    /// Whether the device is merely gone for now (unplugged), so retrying makes sense.
+    pub fn is_gone(&self) -> bool {
+        match self {
+            OpenError::Io(e) => {
+                e.raw_os_error() == Some(ENODEV) || e.kind() == io::ErrorKind::NotFound
+            }
+            _ => false,
+        }
+    }
+}
+
+/// An open device, streaming. The stream holds the device's file handle: dropping it
+/// unmaps the buffers and closes the device (vivid, say, reconnects only once every
+/// handle on it is closed).
+pub struct Capture {
+    /// The memory-mapped buffers.
+    pub stream: Stream<'static>,
+    /// What was granted.
+    pub granted: Granted,
+}
+
+impl std::fmt::Debug for Capture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Capture")
+            .field("granted", &self.granted)
+            .finish()
+    }
+}
+
+/// What the device actually gave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Granted {
+    /// Pixel format.
+    pub format: PixelFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Bytes per row of the first plane.
+    pub stride: u32,
+    /// Frames per second (0 when the driver does not say).
+    pub fps: f64,
+    /// YUV samples in limited (16-235) range.
+    pub limited_range: bool,
+}
+
+impl std::fmt::Display for Granted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}x{} at {} fps",
+            self.format,
+            self.width,
+            self.height,
+            super::format::show_fps(self.fps)
+        )
+    }
+}
+
+/// Opens `path`, sets the controls, negotiates format, size and rate, and starts streaming.
+pub fn open(path: &Path, request: &Request, timeout: Duration) -> Result<Capture, OpenError> {
+    let probe = probe(path)?;
+    if !probe.captures {
+        return Err(OpenError::NotCapture {
+            driver: probe.driver,
+        });
+    }
+    let Some(choice) = choose(&probe.offers(), request.width, request.height) else {
+        let offered: Vec<&str> = probe.formats.iter().map(|f| f.fourcc.as_str()).collect();
+        return Err(OpenError::NoUsableFormat {
+            offered: if offered.is_empty() {
+                "nothing".into()
+            } else {
+                offered.join(", ")
+            },
+        });
+    };
+    let dev = Device::with_path(path)?;
+    let infos = probe.control_infos();
+    for setting in &request.controls {
+        let (id, value) = resolve(setting, &infos)?;
+        let value = match infos.iter().find(|c| c.id == id).map(|c| &c.kind) {
+            Some(ControlKind::Boolean) => control::Value::Boolean(value != 0),
+            _ => control::Value::Integer(value),
+        };
+        dev.set_control(control::Control { id, value })?;
+    }
+    let granted = negotiate(&dev, choice, request.fps)?;
+    let mut stream = Stream::with_buffers(&dev, Type::VideoCapture, BUFFERS)?;
+    stream.set_timeout(timeout);
+    Ok(Capture { stream, granted })
+}
+
+fn negotiate(dev: &Device, choice: Choice, fps: u32) -> io::Result<Granted> {
+    let fourcc = match choice.format {
+        PixelFormat::Mjpeg => {
+            // Ask with the code the device itself listed (MJPG or JPEG).
+            let listed = dev
+                .enum_formats()?
+                .into_iter()
+                .map(|d| d.fourcc)
+                .find(|f| PixelFormat::from_fourcc(f.repr) == Some(PixelFormat::Mjpeg));
+            listed.unwrap_or(FourCC::new(b"MJPG"))
+        }
+        other => FourCC::new(&other.fourcc()),
+    };
+    let format = dev.set_format(&Format::new(choice.width, choice.height, fourcc))?;
+    // The driver may have picked another format than asked: read what it says.
+    let granted_format = PixelFormat::from_fourcc(format.fourcc.repr).ok_or_else(|| {
+        io::Error::other(format!(
+            "the driver switched to format {} which pi-server cannot use",
+            format.fourcc
+        ))
+    })?;
+    // Without S_PARM some drivers run at their slowest rate (vivid: 5 fps).
+    let params = dev
+        .set_params(&Parameters::with_fps(fps.max(1)))
+        .or_else(|_| dev.params());
+    let fps = params
+        .map(|p| {
+            Interval {
+                numerator: p.interval.numerator,
+                denominator: p.interval.denominator,
+            }
+            .fps()
+        })
+        .unwrap_or(0.0);
+    Ok(Granted {
+        format: granted_format,
+        width: format.width,
+        height: format.height,
+        stride: format.stride,
+        fps,
+        // V4L2's default for YCbCr is limited range, except in the JPEG colourspace.
+        limited_range: match format.quantization {
+            Quantization::LimitedRange => true,
+            Quantization::FullRange => false,
+            Quantization::Default => !matches!(format.colorspace, Colorspace::JPEG),
+        },
+    })
+}
