@@ -31,6 +31,8 @@ pub struct Frame {
     pub width: u16,
     /// Height in pixels.
     pub height: u16,
+    /// When it was published, for `--drop-same-frames`' keepalive.
+    published: Instant,
     /// The multipart part head for this frame, formatted once for all clients.
     head: OnceLock<Bytes>,
 }
@@ -45,6 +47,10 @@ impl Frame {
             .clone()
     }
 }
+
+/// With `--drop-same-frames`, a client still gets a frame this often, so that its stall
+/// detection (and a browser's) sees a live stream on a still scene.
+pub const SAME_FRAME_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// Settings a source reads for every frame, so that they can change while it runs (a later
 /// rate controller lowers quality and frame rate to hold a bandwidth target).
@@ -117,6 +123,8 @@ struct Inner {
     stopped: AtomicBool,
     /// What the source says of itself (`live: YUYV 640x480 at 25 fps`, `no signal: ...`).
     source_state: Mutex<String>,
+    /// `--drop-same-frames`: repeats are skipped unless the newest frame is this old.
+    drop_same: Mutex<Option<Duration>>,
     /// Whether a frame needed Huffman tables (logged once).
     tables_inserted: AtomicBool,
     /// Wakes a source idling in [`Fanout::wait_for_demand`]; the mutex guards nothing but
@@ -144,6 +152,7 @@ impl Fanout {
                 controls,
                 stopped: AtomicBool::new(false),
                 tables_inserted: AtomicBool::new(false),
+                drop_same: Mutex::new(None),
                 source_state: Mutex::new("live".into()),
                 demand_lock: Mutex::new(()),
                 demand: Condvar::new(),
@@ -167,6 +176,7 @@ impl Fanout {
             seq,
             width,
             height,
+            published: Instant::now(),
             head: OnceLock::new(),
         };
         // send_replace stores the frame even when nobody is subscribed, so that a snapshot
@@ -179,8 +189,16 @@ impl Fanout {
     /// Publishes a JPEG from a camera, pipe or file, reading its size from its header. A
     /// frame that is not a JPEG is counted and dropped, so that a client never receives it.
     /// A frame without Huffman tables (many USB webcams) gets the standard ones, which
-    /// browsers and most players need.
+    /// browsers and most players need. With `--drop-same-frames` a repeat of the newest
+    /// frame is skipped, and the newest frame's number returned.
     pub fn publish_jpeg(&self, jpeg: Bytes, captured: SystemTime) -> Result<u64, InfoError> {
+        if let Some(keepalive) = self.drop_same_frames()
+            && let Some(latest) = self.latest()
+            && latest.jpeg == jpeg
+            && latest.published.elapsed() < keepalive
+        {
+            return Ok(latest.seq);
+        }
         let len = jpeg.len();
         let jpeg = jpeg::with_standard_huffman_tables_bytes(jpeg);
         if jpeg.len() != len && !self.inner.tables_inserted.swap(true, Ordering::Relaxed) {
@@ -230,6 +248,17 @@ impl Fanout {
             .wait_timeout(guard, max)
             .unwrap_or_else(PoisonError::into_inner);
         self.has_demand()
+    }
+
+    /// Skips frames identical to the newest one (`--drop-same-frames`), still publishing
+    /// one every `keepalive` so that clients see a live stream on a still scene.
+    pub fn set_drop_same_frames(&self, keepalive: Duration) {
+        *lock(&self.inner.drop_same) = Some(keepalive);
+    }
+
+    /// The keepalive of `--drop-same-frames`, if it is on.
+    pub fn drop_same_frames(&self) -> Option<Duration> {
+        *lock(&self.inner.drop_same)
     }
 
     /// Records what the source says of itself, for `/stats`.
@@ -379,6 +408,44 @@ mod tests {
             .publish_jpeg(whole.clone(), SystemTime::now())
             .unwrap();
         assert_eq!(fanout.latest().unwrap().jpeg.as_ptr(), whole.as_ptr());
+    }
+
+    #[test]
+    fn repeated_frames_are_skipped_when_asked_with_a_keepalive() {
+        let fanout = Fanout::new(Controls::new(80, 24));
+        let frame = tiny_jpeg();
+        // Off by default: every frame counts.
+        fanout
+            .publish_jpeg(frame.clone(), SystemTime::now())
+            .unwrap();
+        fanout
+            .publish_jpeg(frame.clone(), SystemTime::now())
+            .unwrap();
+        assert_eq!(fanout.figures().frames, 2);
+        fanout.set_drop_same_frames(Duration::from_millis(300));
+        assert_eq!(
+            fanout
+                .publish_jpeg(frame.clone(), SystemTime::now())
+                .unwrap(),
+            2
+        );
+        assert_eq!(fanout.figures().frames, 2, "a repeat is skipped");
+        // A copy with equal bytes is a repeat too; a different frame is not.
+        let copy = Bytes::copy_from_slice(&frame);
+        fanout.publish_jpeg(copy, SystemTime::now()).unwrap();
+        assert_eq!(fanout.figures().frames, 2);
+        let mut other = frame.to_vec();
+        other[10] = 0x03; // a taller image
+        assert_eq!(
+            fanout
+                .publish_jpeg(Bytes::from(other), SystemTime::now())
+                .unwrap(),
+            3
+        );
+        // After the keepalive a repeat goes out, so clients see the stream is alive.
+        let again = fanout.latest().unwrap().jpeg.clone();
+        std::thread::sleep(Duration::from_millis(350));
+        assert_eq!(fanout.publish_jpeg(again, SystemTime::now()).unwrap(), 4);
     }
 
     #[test]

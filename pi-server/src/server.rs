@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::fanout::{Controls, Fanout};
+use crate::fanout::{Controls, Fanout, SAME_FRAME_KEEPALIVE};
 use crate::http::{self, AppState, ConnWatch};
 use crate::shutdown::{self, GRACE};
 use crate::source::{self, Running};
@@ -76,6 +76,9 @@ pub async fn run(
 ) -> Result<(), Error> {
     let (trigger, stop) = shutdown::channel();
     let fanout = Fanout::new(Controls::new(config.quality, config.fps));
+    if config.drop_same_frames {
+        fanout.set_drop_same_frames(SAME_FRAME_KEEPALIVE);
+    }
     let source = source::open(&config)?;
     let source_name = source.describe();
     let running = source.start(fanout.clone(), stop.clone())?;

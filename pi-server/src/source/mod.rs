@@ -139,18 +139,13 @@ fn camera_request(config: &Config) -> v4l2::Request {
 /// Opens the source `config.source` names, checking that it can work.
 pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
     Ok(match &config.source {
-        SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(
-            path,
-            camera_request(config),
-            config.drop_same_frames,
-        )?),
+        SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(path, camera_request(config))?),
         SourceSpec::Auto => {
             if let Some(path) = v4l2::list::auto_device() {
                 tracing::info!(device = %path.display(), "--source auto found a camera");
                 return Ok(Box::new(v4l2::V4l2Source::open(
                     &path,
                     camera_request(config),
-                    config.drop_same_frames,
                 )?));
             }
             // Say so where people look.

@@ -97,6 +97,39 @@ async fn exec_reads_a_raw_mjpeg_stream_from_a_command() {
     }
 }
 
+#[tokio::test]
+async fn drop_same_frames_skips_repeats_of_a_still_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = jpegs(&[(80, 60), (64, 48)]);
+    let (still, last) = (dir.path().join("still.jpg"), dir.path().join("last.jpg"));
+    std::fs::write(&still, &frames[0]).unwrap();
+    std::fs::write(&last, &frames[1]).unwrap();
+    // 40 copies of one picture over about a second, then a different one, then silence.
+    let command = format!(
+        "sh -c 'for i in $(seq 40); do cat {}; sleep 0.025; done; cat {}; sleep 60'",
+        still.display(),
+        last.display()
+    );
+    let server = Server::start(Config {
+        drop_same_frames: true,
+        ..config(SourceSpec::Exec(command))
+    })
+    .await;
+    let (_, mut parts) = open_stream(&server.url("/stream.mjpg")).await;
+    let mut received = 0;
+    loop {
+        let part = next_part(&mut parts).await;
+        received += 1;
+        if decode(part.body()) == (64, 48) {
+            break;
+        }
+    }
+    // The still picture went out once, plus one keepalive a second: not 40 times.
+    let published = server.source_frames().await;
+    assert!(published <= 5, "{published} frames published of 41 written");
+    assert!(received <= 5, "{received} frames received");
+}
+
 async fn run_error(source: SourceSpec) -> Error {
     let listener = pi_server::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     pi_server::run(listener, config(source), std::future::pending())

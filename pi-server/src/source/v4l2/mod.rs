@@ -48,16 +48,12 @@ const STALL: Duration = Duration::from_secs(3);
 pub const NO_SIGNAL_COMMENT: &[u8] = b"pi-server: no signal";
 /// `poll` event "readable": 1 on every Linux architecture.
 const POLLIN: i16 = 1;
-/// A client gets at least one frame this often with `--drop-same-frames`, so that its
-/// stall detection (and a browser's) sees a live stream on a still scene.
-const SAME_FRAME_KEEPALIVE: Duration = Duration::from_secs(1);
 
 /// A V4L2 camera source.
 #[derive(Debug)]
 pub struct V4l2Source {
     path: PathBuf,
     request: Request,
-    drop_same: bool,
     /// The device as opened at start (so that errors are reported before serving).
     first: Option<Box<Capture>>,
 }
@@ -66,7 +62,7 @@ impl V4l2Source {
     /// Opens `path` now, so that a wrong path, a busy camera or a bad `--control` is
     /// reported at start. A camera that is merely unplugged at start is not an error: the
     /// server starts with "no signal" and picks the camera up when it appears.
-    pub fn open(path: &Path, request: Request, drop_same: bool) -> Result<Self, SourceError> {
+    pub fn open(path: &Path, request: Request) -> Result<Self, SourceError> {
         let first = match guarded(|| device::open(path, &request, DEQUEUE_TIMEOUT)) {
             Ok(capture) => {
                 tracing::info!(device = %path.display(), granted = %capture.granted, "camera opened");
@@ -86,7 +82,6 @@ impl V4l2Source {
         Ok(V4l2Source {
             path: path.to_path_buf(),
             request,
-            drop_same,
             first,
         })
     }
@@ -203,21 +198,12 @@ impl V4l2Source {
                 continue;
             }
             let captured = SystemTime::now();
-            let keepalive_due = now.duration_since(last_sent) >= SAME_FRAME_KEEPALIVE;
             match granted.format {
                 PixelFormat::Mjpeg => {
-                    if self.drop_same
-                        && !keepalive_due
-                        && fanout.latest().is_some_and(|f| f.jpeg[..] == *data)
-                    {
-                        continue;
-                    }
-                    // The buffer goes back to the driver: copy the frame out first.
-                    match fanout.publish_jpeg(Bytes::copy_from_slice(data), captured) {
-                        Ok(_) => last_sent = now,
-                        Err(e) => {
-                            tracing::debug!(cause = %e, "camera sent a frame that is not a JPEG; skipped")
-                        }
+                    // The buffer goes back to the driver: copy the frame out first. (The
+                    // fan-out skips repeats for --drop-same-frames.)
+                    if let Err(e) = fanout.publish_jpeg(Bytes::copy_from_slice(data), captured) {
+                        tracing::debug!(cause = %e, "camera sent a frame that is not a JPEG; skipped");
                     }
                 }
                 PixelFormat::Raw(raw) => {
@@ -227,8 +213,9 @@ impl V4l2Source {
                         // Nobody watches: no encoding.
                         continue;
                     }
-                    if self.drop_same && !keepalive_due {
-                        if previous_raw == data {
+                    // --drop-same-frames: compare raw frames, which saves the encoding too.
+                    if let Some(keepalive) = fanout.drop_same_frames() {
+                        if previous_raw == data && now.duration_since(last_sent) < keepalive {
                             continue;
                         }
                         previous_raw.clear();
@@ -417,7 +404,7 @@ mod tests {
             fps: 24,
             controls: Vec::new(),
         };
-        let err = V4l2Source::open(Path::new("/dev/video-does-not-exist"), request, false)
+        let err = V4l2Source::open(Path::new("/dev/video-does-not-exist"), request)
             .unwrap_err()
             .to_string();
         assert!(err.contains("/dev/video-does-not-exist"), "{err}");
