@@ -124,19 +124,28 @@ stats() { wget -qO- http://127.0.0.1:8000/stats | tr -d '\n'; }
 # about 120 ms a frame there (6 ms natively), so at 720p the guest manages about 11 of the
 # 12.5 fps vivid offers with the probe decoding beside it. So 720p asks for 10 fps (which
 # vivid grants too), and the probe decodes every other frame there and checks the
-# structure of the rest. Each run: SIZE:FPS:DECODE_EVERY.
-for run in 640x480:30:1 1280x720:10:2; do
-  size=${run%%:*}; rest=${run#*:}; fps=${rest%:*}; every=${rest#*:}
-  pi-server --source v4l2:/dev/video0 --size $size --fps $fps --listen 127.0.0.1:8000 2>/tmp/server.log &
+# structure of the rest. Each run: SIZE FPS DECODE_EVERY SOURCE. The first run takes the
+# default source (auto), the second names the device and sets a control.
+for run in "640x480 30 1 auto" "1280x720 10 2 v4l2:/dev/video0"; do
+  set -- $run; size=$1; fps=$2; every=$3; source=$4
+  extra=""; [ "$source" = auto ] || extra="--control brightness=200"
+  pi-server --source $source --size $size --fps $fps $extra --listen 127.0.0.1:8000 2>/tmp/server.log &
   server=$!
   stream-probe --seconds 1 >/dev/null      # warm-up: connect, first frames
   before=$(cpu $server)
   probe=$(stream-probe --seconds 5 --decode-every $every)
   after=$(cpu $server)
+  # The control as the device now has it (a second open, beside the streaming one).
+  echo "CONTROL $size $(pi-server --list-devices | grep -m1 '^    brightness')"
   echo "RESULT capture-$size {\"probe\": $probe, \"stats\": $(stats), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
   kill $server; wait $server
   sed 's/^/  server: /' /tmp/server.log
 done
+
+# A control the camera does not have is refused at start, naming the ones it has.
+pi-server --source v4l2:/dev/video0 --control zoom=3 --listen 127.0.0.1:8000 2>/tmp/bad.log
+status=$?
+echo "BAD-CONTROL $status $(head -1 /tmp/bad.log)"
 
 # Unplug: unbinding the platform device removes /dev/video0 mid-stream, as pulling a USB
 # camera does; binding it again brings back a device with its default format.
@@ -220,6 +229,15 @@ for size in ["640x480", "1280x720"]:
     if total:
         ms = r["cpu_ticks"] * 1000 / r["hz"] / total
         print(f"      capture+encode CPU in the guest (emulated): {ms:.1f} ms per frame")
+
+m = re.search(r"^CONTROL 1280x720 +(.*)$", log, re.M)
+check(m is not None and m.group(1).startswith("brightness = 200 "),
+      f"--control brightness=200 is set on the device ({m and m.group(1)})")
+m = re.search(r"^CONTROL 640x480 +(.*)$", log, re.M)
+check(m is not None and "default 128" in m.group(1), f"the control's default is listed ({m and m.group(1)})")
+m = re.search(r"^BAD-CONTROL (\d+) (.*)$", log, re.M)
+check(m is not None and m.group(1) == "2" and 'no control "zoom"' in m.group(2)
+      and "brightness" in m.group(2), f"an unknown control is refused at start ({m and m.group(0)[:160]})")
 
 r = result("unplug")
 if r is not None and "error" not in r["probe"]:
