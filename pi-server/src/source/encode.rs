@@ -8,8 +8,8 @@
 //!
 //! `image`'s encoder was 4-5x slower than `jpeg-encoder` and is not offered.
 //!
-//! Raw camera frames always go through `jpeg-encoder`, which reads them row by row as YCbCr
-//! (`raw.rs`), with no RGB step in between.
+//! Raw camera frames never pass through RGB: `jpeg-encoder` reads them row by row as YCbCr
+//! (`raw.rs`), and libjpeg-turbo takes them as YCbCr planes.
 
 use bytes::Bytes;
 
@@ -40,6 +40,9 @@ pub struct JpegEncoder {
     last_len: usize,
     #[cfg(feature = "turbojpeg")]
     turbo: Option<turbojpeg::Compressor>,
+    /// Reused plane buffers for raw frames.
+    #[cfg(feature = "turbojpeg")]
+    planes: super::raw::Planes,
 }
 
 impl std::fmt::Debug for JpegEncoder {
@@ -88,6 +91,7 @@ impl JpegEncoder {
     }
 
     /// Encodes a raw camera frame at `quality` (1-100).
+    #[cfg(not(feature = "turbojpeg"))]
     pub fn encode_raw(&mut self, frame: RawFrame<'_>, quality: u8) -> Result<Bytes, EncodeError> {
         let mut out = Vec::with_capacity(self.last_len + self.last_len / 4 + 1024);
         jpeg_encoder::Encoder::new(&mut out, quality.clamp(1, 100))
@@ -95,6 +99,79 @@ impl JpegEncoder {
             .map_err(|e| EncodeError::Encoder(e.to_string()))?;
         self.last_len = out.len();
         Ok(Bytes::from(out))
+    }
+
+    /// Encodes a raw camera frame at `quality` (1-100): 4:2:0 below 90, else 4:2:2 for
+    /// 4:2:2 cameras, as the RGB path does.
+    #[cfg(feature = "turbojpeg")]
+    pub fn encode_raw(&mut self, frame: RawFrame<'_>, quality: u8) -> Result<Bytes, EncodeError> {
+        use super::raw::RawFormat;
+        let failed = |e: turbojpeg::Error| EncodeError::Encoder(e.to_string());
+        let quality = quality.clamp(1, 100);
+        let mut planes = std::mem::take(&mut self.planes);
+        let out = if frame.to_planes(quality >= 90, &mut planes) {
+            let turbo = self.turbo()?;
+            turbo.set_quality(i32::from(quality)).map_err(failed)?;
+            let (width, height, _) = frame.layout();
+            let image = turbojpeg::YuvPlanesImage {
+                y_plane: &planes.y[..],
+                u_plane: &planes.u[..],
+                v_plane: &planes.v[..],
+                width: usize::from(width),
+                height: usize::from(height),
+                y_stride: usize::from(width),
+                u_stride: planes.chroma_width,
+                v_stride: planes.chroma_width,
+                subsamp: if planes.chroma_full_height {
+                    turbojpeg::Subsamp::Sub2x1
+                } else {
+                    turbojpeg::Subsamp::Sub2x2
+                },
+            };
+            turbo.compress_yuv_planes_to_vec(&image).map_err(failed)
+        } else {
+            let (width, height, stride) = frame.layout();
+            let format = match frame.format() {
+                RawFormat::Rgb24 => turbojpeg::PixelFormat::RGB,
+                RawFormat::Bgr24 => turbojpeg::PixelFormat::BGR,
+                _ => turbojpeg::PixelFormat::GRAY,
+            };
+            let image = turbojpeg::Image {
+                pixels: frame.data(),
+                width: usize::from(width),
+                pitch: stride,
+                height: usize::from(height),
+                format,
+            };
+            let turbo = self.turbo()?;
+            turbo.set_quality(i32::from(quality)).map_err(failed)?;
+            let subsamp = if format == turbojpeg::PixelFormat::GRAY {
+                turbojpeg::Subsamp::Gray
+            } else if quality < 90 {
+                turbojpeg::Subsamp::Sub2x2
+            } else {
+                turbojpeg::Subsamp::None
+            };
+            turbo.set_subsamp(subsamp).map_err(failed)?;
+            turbo.compress_to_vec(image).map_err(failed)
+        };
+        self.planes = planes;
+        let out = out?;
+        self.last_len = out.len();
+        Ok(Bytes::from(out))
+    }
+
+    #[cfg(feature = "turbojpeg")]
+    fn turbo(&mut self) -> Result<&mut turbojpeg::Compressor, EncodeError> {
+        if self.turbo.is_none() {
+            let compressor =
+                turbojpeg::Compressor::new().map_err(|e| EncodeError::Encoder(e.to_string()))?;
+            self.turbo = Some(compressor);
+        }
+        // Set just above when it was not.
+        self.turbo
+            .as_mut()
+            .ok_or_else(|| EncodeError::Encoder("no libjpeg-turbo compressor".into()))
     }
 
     #[cfg(not(feature = "turbojpeg"))]
@@ -122,12 +199,7 @@ impl JpegEncoder {
         quality: u8,
     ) -> Result<Vec<u8>, EncodeError> {
         let failed = |e: turbojpeg::Error| EncodeError::Encoder(e.to_string());
-        let turbo = match &mut self.turbo {
-            Some(t) => t,
-            None => self
-                .turbo
-                .insert(turbojpeg::Compressor::new().map_err(failed)?),
-        };
+        let turbo = self.turbo()?;
         turbo.set_quality(i32::from(quality)).map_err(failed)?;
         // 4:2:0 below 90, as jpeg-encoder and cameras do.
         let subsamp = if quality < 90 {

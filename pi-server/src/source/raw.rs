@@ -186,6 +186,116 @@ impl RawFrame<'_> {
     }
 }
 
+/// Planar YCbCr for libjpeg-turbo (`--features turbojpeg`), full range.
+#[cfg(feature = "turbojpeg")]
+#[derive(Debug, Default)]
+pub struct Planes {
+    /// Y, one byte a pixel, `width` bytes a row.
+    pub y: Vec<u8>,
+    /// Cb, `chroma_width` bytes a row.
+    pub u: Vec<u8>,
+    /// Cr, as Cb.
+    pub v: Vec<u8>,
+    /// Width of a chroma row.
+    pub chroma_width: usize,
+    /// Whether chroma has one row per pixel row (4:2:2) or one per two (4:2:0).
+    pub chroma_full_height: bool,
+}
+
+#[cfg(feature = "turbojpeg")]
+impl RawFrame<'_> {
+    /// The frame's format.
+    pub fn format(&self) -> RawFormat {
+        self.format
+    }
+
+    /// The frame's width, height and stride.
+    pub fn layout(&self) -> (u16, u16, usize) {
+        (self.width, self.height, self.stride)
+    }
+
+    /// Splits a YCbCr frame into planes (stretching limited range), 4:2:0 unless
+    /// `keep_422` and the frame is 4:2:2. `false` for RGB and grey frames, which
+    /// libjpeg-turbo takes as they are.
+    pub fn to_planes(&self, keep_422: bool, planes: &mut Planes) -> bool {
+        let (w, h) = (usize::from(self.width), usize::from(self.height));
+        let (cw, ch) = (w.div_ceil(2), h.div_ceil(2));
+        let (luma, chroma) = self.levels();
+        let map = |table: &[u8; 256], src: &[u8], dst: &mut Vec<u8>| {
+            dst.extend(src.iter().map(|&b| table[usize::from(b)]));
+        };
+        planes.y.clear();
+        planes.u.clear();
+        planes.v.clear();
+        planes.chroma_width = cw;
+        let luma_plane = self.stride * h;
+        match self.format {
+            RawFormat::Yuyv | RawFormat::Uyvy => {
+                let mut bufs: [Vec<u8>; 4] = Default::default();
+                planes.chroma_full_height = keep_422;
+                for row in 0..self.height {
+                    for b in &mut bufs {
+                        b.clear();
+                    }
+                    self.fill_buffers(row, &mut bufs);
+                    planes.y.extend_from_slice(&bufs[0]);
+                    let row = usize::from(row);
+                    // fill_buffers doubled each chroma sample; take every other one.
+                    for (plane, full) in [(&mut planes.u, &bufs[1]), (&mut planes.v, &bufs[2])] {
+                        let samples = full.iter().step_by(2).copied();
+                        if keep_422 || row % 2 == 0 {
+                            plane.extend(samples);
+                        } else {
+                            // 4:2:0: average with the row above, which is already there.
+                            let start = plane.len() - cw;
+                            for (dst, s) in plane[start..].iter_mut().zip(samples) {
+                                *dst = (u16::from(*dst) + u16::from(s)).div_ceil(2) as u8;
+                            }
+                        }
+                    }
+                }
+            }
+            RawFormat::Nv12 => {
+                planes.chroma_full_height = false;
+                for row in 0..h {
+                    map(luma, &self.data[row * self.stride..][..w], &mut planes.y);
+                }
+                for row in 0..ch {
+                    let line = &self.data[luma_plane + row * self.stride..][..cw * 2];
+                    planes
+                        .u
+                        .extend(line.iter().step_by(2).map(|&b| chroma[usize::from(b)]));
+                    planes
+                        .v
+                        .extend(line[1..].iter().step_by(2).map(|&b| chroma[usize::from(b)]));
+                }
+            }
+            RawFormat::Yu12 => {
+                planes.chroma_full_height = false;
+                let cstride = self.stride / 2;
+                for row in 0..h {
+                    map(luma, &self.data[row * self.stride..][..w], &mut planes.y);
+                }
+                let v_plane = luma_plane + cstride * ch;
+                for row in 0..ch {
+                    map(
+                        chroma,
+                        &self.data[luma_plane + row * cstride..][..cw],
+                        &mut planes.u,
+                    );
+                    map(
+                        chroma,
+                        &self.data[v_plane + row * cstride..][..cw],
+                        &mut planes.v,
+                    );
+                }
+            }
+            RawFormat::Rgb24 | RawFormat::Bgr24 | RawFormat::Grey => return false,
+        }
+        true
+    }
+}
+
 impl ImageBuffer for RawFrame<'_> {
     fn get_jpeg_color_type(&self) -> JpegColorType {
         if self.format == RawFormat::Grey {
@@ -381,6 +491,38 @@ mod tests {
             "Cb 16 is the bottom; 128 stays grey"
         );
         assert_eq!(r[0][2], [255, 255, 128, 128], "Cr 240 is the top");
+    }
+
+    #[cfg(feature = "turbojpeg")]
+    #[test]
+    fn planes_for_libjpeg_turbo_halve_chroma_rows_for_420() {
+        // 2x2 YUYV, chroma (10, 20) on row 0 and (30, 41) on row 1.
+        let data = [1, 10, 2, 20, 3, 30, 4, 41];
+        let frame = RawFrame::new(RawFormat::Yuyv, &data, 2, 2, 0, false).unwrap();
+        let mut planes = Planes::default();
+        assert!(frame.to_planes(true, &mut planes));
+        assert_eq!(
+            (
+                planes.y.as_slice(),
+                planes.u.as_slice(),
+                planes.v.as_slice()
+            ),
+            (&[1, 2, 3, 4][..], &[10, 30][..], &[20, 41][..])
+        );
+        assert!(frame.to_planes(false, &mut planes));
+        assert_eq!(
+            (planes.u.as_slice(), planes.v.as_slice()),
+            (&[20][..], &[31][..])
+        );
+        assert!(!planes.chroma_full_height);
+        let nv12 = RawFrame::new(RawFormat::Nv12, &[1, 2, 3, 4, 50, 60], 2, 2, 0, false).unwrap();
+        assert!(nv12.to_planes(true, &mut planes));
+        assert_eq!(
+            (planes.u.as_slice(), planes.v.as_slice()),
+            (&[50][..], &[60][..])
+        );
+        let rgb = RawFrame::new(RawFormat::Rgb24, &[0; 12], 2, 2, 0, false).unwrap();
+        assert!(!rgb.to_planes(false, &mut planes));
     }
 
     #[test]
