@@ -167,6 +167,11 @@ fn stream_response<B>(
         )
     };
     let mut r = Response::new(body);
+    // An HTTP/1.0 response: hyper then sends the body raw and ends it by closing the
+    // connection, as the recipe, mjpg-streamer and ustreamer do. An HTTP/1.1 response of
+    // unknown length would be chunked, and simple MJPEG readers (embedded boards, NVRs, a
+    // script on a socket) read the chunk-size lines as garbage.
+    *r.version_mut() = http::Version::HTTP_10;
     let h = r.headers_mut();
     // The recipe's headers: no cache anywhere along the way.
     h.insert(header::AGE, HeaderValue::from_static("0"));

@@ -115,3 +115,51 @@ async fn the_pattern_encodes_nothing_while_nobody_watches() {
     next_part(&mut parts).await;
     assert!(server.source_frames().await > idle_at);
 }
+
+/// A plain socket reader with no HTTP library, as on an embedded board or in a small
+/// script: an HTTP/1.1 request gets the multipart body raw (no chunk framing), the first
+/// bytes after the head are the first boundary, and each part is a whole JPEG.
+#[tokio::test]
+async fn the_stream_body_is_not_chunked_for_a_raw_socket_reader() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start(pattern_config()).await;
+    let mut socket = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    socket
+        .write_all(b"GET /stream.mjpg HTTP/1.1\r\nHost: camera\r\n\r\n")
+        .await
+        .unwrap();
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    // Enough for the head and two 320x240 frames.
+    while received.len() < 40_000 {
+        let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buf))
+            .await
+            .expect("the stream keeps coming")
+            .unwrap();
+        assert!(n > 0, "the server closed the stream");
+        received.extend_from_slice(&buf[..n]);
+    }
+    let head_end = received
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head")
+        + 4;
+    let head = String::from_utf8_lossy(&received[..head_end]).to_lowercase();
+    assert!(head.starts_with("http/1.0 200"), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    let body = &received[head_end..];
+    assert!(body.starts_with(b"--FRAME\r\n"), "{:?}", &body[..20]);
+    // The first part, read by hand: headers, a blank line, Content-Length bytes of JPEG.
+    let part_head_end = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let part_head = String::from_utf8_lossy(&body[..part_head_end]).to_lowercase();
+    let length: usize = part_head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .expect("a Content-Length on the part")
+        .trim()
+        .parse()
+        .unwrap();
+    let jpeg = &body[part_head_end..part_head_end + length];
+    assert_eq!(decode(&bytes::Bytes::copy_from_slice(jpeg)), (320, 240));
+    assert!(body[part_head_end + length..].starts_with(b"\r\n--FRAME\r\n"));
+}
