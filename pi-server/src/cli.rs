@@ -74,6 +74,18 @@ pub struct Cli {
     #[arg(long, env = "PI_SERVER_ALLOW_ORIGIN", value_name = "ORIGIN", value_parser = parse_origin)]
     pub allow_origin: Option<String>,
 
+    /// Hold the stream at about this many kbit/s (within ±10 %): JPEG quality goes down
+    /// first (for frames pi-server encodes), then the frame rate; for MJPEG passed through,
+    /// frames are dropped evenly. Add ?kbps=N to a stream URL for one slow client.
+    #[arg(long, env = "PI_SERVER_TARGET_KBPS", value_name = "KBPS",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub target_kbps: Option<u32>,
+
+    /// Lowest JPEG quality --target-kbps uses before it lowers the frame rate instead.
+    #[arg(long, env = "PI_SERVER_MIN_QUALITY", default_value_t = 30,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub min_quality: u8,
+
     /// Set a camera control, NAME=VALUE (repeatable), e.g. brightness=60,
     /// auto_exposure=manual_mode. --list-devices lists each camera's controls. (Several in
     /// a config file: control = ["brightness=60", "contrast=40"].)
@@ -118,6 +130,8 @@ impl Cli {
             fps: self.fps,
             controls: self.controls.clone(),
             drop_same_frames: self.drop_same_frames,
+            target_kbps: self.target_kbps,
+            min_quality: self.min_quality,
             quality: self.quality,
             max_clients: self.max_clients as usize,
             client_timeout: self.client_timeout,

@@ -22,6 +22,10 @@ pub struct Config {
     pub controls: Vec<ControlSetting>,
     /// Skip frames identical to the one before (still sending one a second).
     pub drop_same_frames: bool,
+    /// Hold the stream at this many kbit/s (`--target-kbps`), if set.
+    pub target_kbps: Option<u32>,
+    /// Lowest JPEG quality rate control uses before it drops frames instead.
+    pub min_quality: u8,
     /// JPEG quality (1-100) of generated frames.
     pub quality: u8,
     /// Most simultaneous stream clients; more get 503.
@@ -46,6 +50,8 @@ impl Default for Config {
             fps: 24,
             controls: Vec::new(),
             drop_same_frames: false,
+            target_kbps: None,
+            min_quality: 30,
             quality: 80,
             max_clients: 1000,
             client_timeout: Duration::from_secs(10),

@@ -18,6 +18,8 @@ use mjpeg_wire::meter::RateMeter;
 use mjpeg_wire::multipart::Writer;
 use tokio::sync::watch;
 
+use crate::rate::{RateController, RateReport, Thinning};
+
 /// One JPEG and what is known about it.
 #[derive(Debug, Clone)]
 pub struct Frame {
@@ -108,6 +110,17 @@ pub struct SourceFigures {
     pub invalid: u64,
 }
 
+/// Rate control's state inside the fan-out.
+#[derive(Debug)]
+struct RateState {
+    controller: RateController,
+    thinning: Thinning,
+    /// When the source last offered a frame (called `admit`).
+    last_offer: Option<Instant>,
+    /// Frames the source offers per second, before thinning.
+    offered_fps: f64,
+}
+
 /// The shared newest-frame slot; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Fanout {
@@ -123,6 +136,10 @@ struct Inner {
     stopped: AtomicBool,
     /// What the source says of itself (`live: YUYV 640x480 at 25 fps`, `no signal: ...`).
     source_state: Mutex<String>,
+    /// `--target-kbps`: the controller and its frame thinning.
+    rate: Mutex<Option<RateState>>,
+    /// Whether the source encodes (so JPEG quality is a lever for rate control).
+    encodes: AtomicBool,
     /// `--drop-same-frames`: repeats are skipped unless the newest frame is this old.
     drop_same: Mutex<Option<Duration>>,
     /// Whether a frame needed Huffman tables (logged once).
@@ -153,6 +170,8 @@ impl Fanout {
                 stopped: AtomicBool::new(false),
                 tables_inserted: AtomicBool::new(false),
                 drop_same: Mutex::new(None),
+                rate: Mutex::new(None),
+                encodes: AtomicBool::new(false),
                 source_state: Mutex::new("live".into()),
                 demand_lock: Mutex::new(()),
                 demand: Condvar::new(),
@@ -169,7 +188,9 @@ impl Fanout {
     /// Publishes a JPEG of known size; returns its sequence number.
     pub fn publish(&self, jpeg: Bytes, captured: SystemTime, width: u16, height: u16) -> u64 {
         let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        lock(&self.inner.meter).record(Instant::now(), jpeg.len());
+        let now = Instant::now();
+        lock(&self.inner.meter).record(now, jpeg.len());
+        self.steer(jpeg.len(), now);
         let frame = Frame {
             jpeg,
             captured,
@@ -248,6 +269,80 @@ impl Fanout {
             .wait_timeout(guard, max)
             .unwrap_or_else(PoisonError::into_inner);
         self.has_demand()
+    }
+
+    /// Holds the published rate at `target_kbps` (`--target-kbps`), lowering JPEG quality
+    /// (never under `min_quality`, never over `max_quality`) and then the share of frames
+    /// kept, from a source that produces about `fps` frames a second.
+    pub fn enable_rate_control(
+        &self,
+        target_kbps: f64,
+        min_quality: u8,
+        max_quality: u8,
+        fps: f64,
+    ) {
+        let encodes = self.inner.encodes.load(Ordering::Relaxed);
+        *lock(&self.inner.rate) = Some(RateState {
+            controller: RateController::new(target_kbps, min_quality, max_quality, fps, encodes),
+            thinning: Thinning::default(),
+            last_offer: None,
+            offered_fps: fps,
+        });
+        self.inner
+            .controls
+            .set_quality(max_quality.min(crate::rate::MAX_QUALITY));
+    }
+
+    /// Says whether the source encodes its frames (the quality control is then its lever)
+    /// or passes them through (rate control can then only drop frames).
+    pub fn set_encodes(&self, encodes: bool) {
+        self.inner.encodes.store(encodes, Ordering::Relaxed);
+        if let Some(rate) = lock(&self.inner.rate).as_mut() {
+            rate.controller.set_quality_is_ours(encodes);
+        }
+    }
+
+    /// Whether the source should produce (or pass on) the frame it has now: with a rate
+    /// target, a share of frames is dropped evenly; without one, every frame is admitted.
+    /// Sources call it once per frame they could produce, before the work of encoding.
+    pub fn admit(&self) -> bool {
+        let mut rate = lock(&self.inner.rate);
+        let Some(rate) = rate.as_mut() else {
+            return true;
+        };
+        let now = Instant::now();
+        if let Some(last) = rate.last_offer.replace(now) {
+            let dt = now.saturating_duration_since(last).as_secs_f64();
+            if dt > 0.0 {
+                // About a second of memory: follows a camera whose rate changes.
+                let weight = 1.0 - (-dt).exp();
+                rate.offered_fps += weight * (1.0 / dt - rate.offered_fps);
+                let fps = rate.offered_fps;
+                rate.controller.note_full_fps(fps);
+            }
+        }
+        let keep = rate.controller.settings().keep;
+        rate.thinning.admit(keep)
+    }
+
+    /// Feeds a published frame to the rate controller and applies its answer.
+    fn steer(&self, bytes: usize, now: Instant) {
+        let mut rate = lock(&self.inner.rate);
+        if let Some(rate) = rate.as_mut() {
+            let settings = rate
+                .controller
+                .on_frame(bytes, self.inner.controls.quality(), now);
+            if self.inner.encodes.load(Ordering::Relaxed) {
+                self.inner.controls.set_quality(settings.quality);
+            }
+        }
+    }
+
+    /// The rate controller's state, when `--target-kbps` is on.
+    pub fn rate_report(&self) -> Option<RateReport> {
+        lock(&self.inner.rate)
+            .as_ref()
+            .map(|r| r.controller.report())
     }
 
     /// Skips frames identical to the newest one (`--drop-same-frames`), still publishing

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod fanout;
 pub mod http;
+pub mod rate;
 mod server;
 pub mod shutdown;
 pub mod source;

@@ -79,6 +79,14 @@ pub async fn run(
     if config.drop_same_frames {
         fanout.set_drop_same_frames(SAME_FRAME_KEEPALIVE);
     }
+    if let Some(kbps) = config.target_kbps {
+        fanout.enable_rate_control(
+            f64::from(kbps),
+            config.min_quality,
+            config.quality,
+            f64::from(config.fps),
+        );
+    }
     let source = source::open(&config)?;
     let source_name = source.describe();
     let running = source.start(fanout.clone(), stop.clone())?;

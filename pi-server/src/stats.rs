@@ -167,6 +167,14 @@ impl Stats {
         StatsReport {
             source: source.to_string(),
             source_state: fanout.source_state(),
+            rate_control: fanout.rate_report().map(|r| RateControlReport {
+                target_kbps: round(r.target_kbps),
+                quality: r.settings.quality,
+                fps: round(r.fps),
+                predicted_kbps: round(r.predicted_kbps),
+                in_band: figures.frames > 0
+                    && (figures.kbps / r.target_kbps - 1.0).abs() <= crate::rate::BAND,
+            }),
             width: latest.as_ref().map(|f| f.width),
             height: latest.as_ref().map(|f| f.height),
             fps_configured: configured_fps,
@@ -180,6 +188,22 @@ impl Stats {
             uptime_s: round(now.saturating_duration_since(self.started).as_secs_f64()),
         }
     }
+}
+
+/// The rate controller in `/stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateControlReport {
+    /// The target, kbit/s.
+    pub target_kbps: f64,
+    /// JPEG quality it set (for sources pi-server encodes).
+    pub quality: u8,
+    /// Frames per second it keeps.
+    pub fps: f64,
+    /// The rate its model predicts for these settings, kbit/s.
+    pub predicted_kbps: f64,
+    /// Whether the source's measured rate over the last second (`kbps_source`) is within
+    /// ±10 % of the target.
+    pub in_band: bool,
 }
 
 fn round(v: f64) -> f64 {
@@ -228,6 +252,8 @@ pub struct StatsReport {
     pub source: String,
     /// The source's state: `live`, `live: YUYV 640x480 at 25 fps`, `no signal: REASON`.
     pub source_state: String,
+    /// `--target-kbps`: what the rate controller aims at and does, if it is on.
+    pub rate_control: Option<RateControlReport>,
     /// Width of the newest frame.
     pub width: Option<u16>,
     /// Height of the newest frame.

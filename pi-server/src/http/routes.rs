@@ -136,6 +136,18 @@ fn stream_response<B>(
             }
         },
     };
+    let max_kbps = match query_value(req.uri().query(), "kbps") {
+        None => None,
+        Some(v) => match v.parse::<f64>() {
+            Ok(kbps) if kbps > 0.0 && kbps.is_finite() => Some(kbps),
+            _ => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    "400 kbps must be a positive number of kbit/s, e.g. ?kbps=500\n",
+                );
+            }
+        },
+    };
     if state.stats.client_count() >= state.config.max_clients {
         tracing::warn!(%peer, max = state.config.max_clients, "stream refused: too many clients");
         let mut r = text(
@@ -164,6 +176,7 @@ fn stream_response<B>(
             guard,
             conn,
             min_interval,
+            max_kbps,
         )
     };
     let mut r = Response::new(body);

@@ -33,6 +33,8 @@ struct State {
     conn: Arc<ConnWatch>,
     /// `?fps=N`: least time between two frames for this client.
     min_interval: Option<Duration>,
+    /// `?kbps=N`: this client's byte budget (a slow link), shared capture or not.
+    budget: Option<Budget>,
     last_sent: Option<Instant>,
     last_seq: Option<u64>,
     /// Chunks of the current part not yet handed over.
@@ -49,6 +51,7 @@ pub fn body(
     guard: ClientGuard,
     conn: Arc<ConnWatch>,
     min_interval: Option<Duration>,
+    max_kbps: Option<f64>,
 ) -> Body {
     // A fresh frame is sent at once; a stale one (an idle source) is not shown as live.
     let fresh = rx.borrow().as_ref().is_some_and(|f| {
@@ -66,6 +69,7 @@ pub fn body(
         guard,
         conn,
         min_interval,
+        budget: max_kbps.map(Budget::new),
         last_sent: None,
         last_seq: None,
         pending: VecDeque::with_capacity(2),
@@ -106,7 +110,10 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
                     return end(st, LeaveReason::SourceEnded);
                 }
                 if let Some(frame) = st.rx.borrow_and_update().clone() {
-                    break frame;
+                    // Over this client's budget: skip to a later frame (counted as skipped).
+                    if st.budget.as_mut().is_none_or(|b| b.spend(frame.jpeg.len(), Instant::now())) {
+                        break frame;
+                    }
                 }
             }
         }
@@ -127,6 +134,50 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
     Some(head)
 }
 
+/// A client's share of bandwidth (`?kbps=N`): bytes accrue at the rate and a frame goes out
+/// when there are enough for it, so the frames kept are spread evenly and the client's
+/// rate stays at or under N whatever the source sends.
+#[derive(Debug)]
+struct Budget {
+    bytes_per_s: f64,
+    tokens: f64,
+    last: Option<Instant>,
+}
+
+impl Budget {
+    /// Most saved up: a quarter second, so a pause never turns into a burst over the rate.
+    const SAVE: f64 = 0.25;
+
+    fn new(kbps: f64) -> Self {
+        Budget {
+            bytes_per_s: kbps * 1000.0 / 8.0,
+            tokens: 0.0,
+            last: None,
+        }
+    }
+
+    /// Whether a frame of `bytes` fits now; if so, it is paid for.
+    fn spend(&mut self, bytes: usize, now: Instant) -> bool {
+        let bytes = bytes as f64;
+        let cap = (self.bytes_per_s * Self::SAVE).max(bytes);
+        self.tokens = match self.last {
+            // The first frame goes out at once.
+            None => bytes,
+            Some(t) => {
+                (self.tokens + self.bytes_per_s * now.duration_since(t).as_secs_f64()).min(cap)
+            }
+        };
+        self.last = Some(now);
+        // Half a byte of slack for rounding in the accrual.
+        if self.tokens + 0.5 >= bytes {
+            self.tokens -= bytes;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 fn end(st: &State, reason: LeaveReason) -> Option<Bytes> {
     st.guard.client().set_reason(reason);
     None
@@ -137,5 +188,35 @@ impl Drop for State {
         if self.conn.is_stalled() {
             self.guard.client().set_reason(LeaveReason::Stalled);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_keeps_an_even_share_under_the_rate() {
+        // 10 KB frames at 24 fps (1920 kbit/s) through a 960 kbit/s budget: every other one.
+        let mut b = Budget::new(960.0);
+        let start = Instant::now();
+        let sent: Vec<bool> = (0..48)
+            .map(|i| b.spend(10_000, start + Duration::from_secs_f64(f64::from(i) / 24.0)))
+            .collect();
+        let count = sent.iter().filter(|s| **s).count();
+        assert!((23..=25).contains(&count), "{count} of 48 sent");
+        // Spread out: never two in a row after the first.
+        assert!(sent[1..].windows(2).all(|w| !(w[0] && w[1])), "{sent:?}");
+        // A frame larger than a quarter second's budget still goes out now and then.
+        let mut b = Budget::new(100.0);
+        let sent = (0..48)
+            .filter(|i| {
+                b.spend(
+                    20_000,
+                    start + Duration::from_secs_f64(f64::from(*i) / 24.0),
+                )
+            })
+            .count();
+        assert!((1..=2).contains(&sent), "{sent}");
     }
 }

@@ -31,8 +31,8 @@ impl Pacer {
         }
     }
 
-    /// Blocks until the next frame is due and somebody wants it; `false` once the source
-    /// should stop.
+    /// Blocks until the next frame is due, somebody wants it and rate control keeps it;
+    /// `false` once the source should stop.
     pub fn wait_turn(&mut self) -> bool {
         loop {
             if self.fanout.is_stopped() {
@@ -59,7 +59,11 @@ impl Pacer {
                 } else {
                     self.next + interval
                 };
-                return true;
+                // Rate control may drop this frame (evenly, before any work is done on it).
+                if self.fanout.admit() {
+                    return true;
+                }
+                continue;
             }
             std::thread::sleep((self.next - now).min(MAX_SLEEP));
         }

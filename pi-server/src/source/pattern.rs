@@ -31,6 +31,8 @@ impl PatternSource {
         let mut encoder = JpegEncoder::new();
         let mut pacer = Pacer::new(fanout.clone());
         let mut count = 0u64;
+        // Its quality is ours to set: rate control turns it down before dropping frames.
+        fanout.set_encodes(true);
         while pacer.wait_turn() {
             let captured = SystemTime::now();
             count += 1;

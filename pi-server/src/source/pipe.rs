@@ -206,6 +206,10 @@ async fn read_frames(
                 loop {
                     match splitter.next_frame() {
                         Ok(Some(frame)) => {
+                            // Rate control may drop this frame (evenly).
+                            if !fanout.admit() {
+                                continue;
+                            }
                             if let Err(e) = fanout.publish_jpeg(frame, SystemTime::now()) {
                                 tracing::debug!(cause = %e, "frame without a JPEG header dropped");
                             }

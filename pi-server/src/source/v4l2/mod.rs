@@ -39,10 +39,14 @@ use crate::shutdown::Shutdown;
 
 /// How often a lost camera is looked for again, and how often "no signal" is shown.
 const RETRY_EVERY: Duration = Duration::from_secs(1);
-/// Longest wait in one dequeue, so that a stop is noticed quickly.
-const DEQUEUE_TIMEOUT: Duration = Duration::from_millis(200);
+/// Longest wait for a frame before checking the stop flag, so that a stop is noticed
+/// quickly. The wait is our own `poll`, not the `v4l` stream's timeout: after a timeout
+/// inside `next()`, v4l 0.14 queues the same buffer twice on the next call, which the
+/// driver refuses with EINVAL (seen with vivid at 5 fps, where frames are 200 ms apart).
+const WAIT: Duration = Duration::from_millis(200);
 /// A camera that delivers nothing for this long is treated as lost (some drivers stall
-/// instead of failing when a USB camera browns out).
+/// instead of failing when a USB camera browns out). Also the `v4l` stream's own timeout,
+/// which only the first dequeue (before streaming starts) can reach.
 const STALL: Duration = Duration::from_secs(3);
 /// Marks a "no signal" frame for programs: a JPEG comment right after SOI.
 pub const NO_SIGNAL_COMMENT: &[u8] = b"pi-server: no signal";
@@ -63,7 +67,7 @@ impl V4l2Source {
     /// reported at start. A camera that is merely unplugged at start is not an error: the
     /// server starts with "no signal" and picks the camera up when it appears.
     pub fn open(path: &Path, request: Request) -> Result<Self, SourceError> {
-        let first = match guarded(|| device::open(path, &request, DEQUEUE_TIMEOUT)) {
+        let first = match guarded(|| device::open(path, &request, STALL)) {
             Ok(capture) => {
                 tracing::info!(device = %path.display(), granted = %capture.granted, "camera opened");
                 Some(Box::new(capture))
@@ -93,7 +97,7 @@ impl V4l2Source {
         while !fanout.is_stopped() {
             let opened = match self.first.take() {
                 Some(capture) => Ok(*capture),
-                None => guarded(|| device::open(&self.path, &self.request, DEQUEUE_TIMEOUT)),
+                None => guarded(|| device::open(&self.path, &self.request, STALL)),
             };
             match opened {
                 Ok(capture) => {
@@ -150,6 +154,9 @@ impl V4l2Source {
     /// Streams until the camera fails (`Some(reason)`) or the source is stopped (`None`).
     fn capture(&self, capture: &mut Capture, fanout: &Fanout) -> Option<OpenError> {
         let granted = capture.granted;
+        // Rate control's lever: JPEG quality for frames we encode, frame dropping only for
+        // MJPEG passed through.
+        fanout.set_encodes(matches!(granted.format, PixelFormat::Raw(_)));
         let mut pool = match granted.format {
             PixelFormat::Raw(_) => match pool::EncodePool::new(fanout) {
                 Ok(pool) => Some(pool),
@@ -168,20 +175,27 @@ impl V4l2Source {
             if fanout.is_stopped() {
                 return None;
             }
+            // Wait for a filled buffer ourselves (see WAIT). Before streaming starts the
+            // device reports an error condition at once, and next() starts it.
+            let wait_ms = i32::try_from(WAIT.as_millis()).unwrap_or(i32::MAX);
+            match handle.poll(POLLIN, wait_ms) {
+                Ok(0) => {
+                    if last_frame.elapsed() > STALL {
+                        return Some(stalled());
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(OpenError::Io(e)),
+            }
             let (data, flags) = match CaptureStream::next(&mut capture.stream) {
                 Ok((buf, meta)) => {
                     let used = (meta.bytesused as usize).min(buf.len());
                     (&buf[..used], meta.flags)
                 }
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                    if last_frame.elapsed() > STALL {
-                        return Some(OpenError::Io(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("no frame for {} s", STALL.as_secs()),
-                        )));
-                    }
-                    continue;
-                }
+                // Only the very first dequeue can time out in there (see STALL).
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Some(stalled()),
                 Err(e) => return Some(OpenError::Io(e)),
             };
             let now = Instant::now();
@@ -198,6 +212,10 @@ impl V4l2Source {
                 continue;
             }
             let captured = SystemTime::now();
+            // Rate control may drop this frame (evenly, before it is copied or encoded).
+            if !fanout.admit() {
+                continue;
+            }
             match granted.format {
                 PixelFormat::Mjpeg => {
                     // The buffer goes back to the driver: copy the frame out first. (The
@@ -232,6 +250,14 @@ impl V4l2Source {
             }
         }
     }
+}
+
+/// The reason given for a camera that delivers nothing.
+fn stalled() -> OpenError {
+    OpenError::Io(io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!("no frame for {} s", STALL.as_secs()),
+    ))
 }
 
 /// Encodes one raw frame; `None` (logged) when it cannot be.
