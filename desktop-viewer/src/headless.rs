@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::pipeline::{Pipeline, PipelineConfig, StartError};
+use mjpeg_wire::meter::in_band;
+
 use crate::stats::StatsView;
 
 /// What a headless run saw, printed at the end.
@@ -44,7 +46,17 @@ pub struct Summary {
     pub resolution: Option<[usize; 2]>,
     /// The `.mjpg` file written with `--record`, if any.
     pub recording: Option<Recorded>,
+    /// The bandwidth target the band is measured against, kbit/s.
+    pub target_kbps: f64,
+    /// Whole seconds judged against the band: those after the first
+    /// [`BAND_SETTLE_SECS`], which a server's rate control may need to settle.
+    pub band_seconds: u64,
+    /// Share of those seconds whose kbit/s was within ±10 % of the target (0 to 1).
+    pub in_band_share: Option<f64>,
 }
+
+/// Seconds at the start of a run that the in-band share leaves out.
+pub const BAND_SETTLE_SECS: u64 = 5;
 
 /// What `--record` wrote.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +78,8 @@ pub struct Options {
     pub json: bool,
     /// Record every received frame into a new `.mjpg` file in this folder.
     pub record_to: Option<PathBuf>,
+    /// The bandwidth target, kbit/s, for the in-band figures.
+    pub target_kbps: f64,
 }
 
 impl Summary {
@@ -87,6 +101,9 @@ impl Summary {
             last_error: v.last_error.clone(),
             resolution: v.resolution,
             recording: None,
+            target_kbps: 0.0,
+            band_seconds: 0,
+            in_band_share: None,
         }
     }
 }
@@ -140,6 +157,14 @@ pub fn summary_line(s: &Summary) -> String {
     if let Some(e) = &s.last_error {
         line.push_str(&format!("; last error: {e}"));
     }
+    if let Some(share) = s.in_band_share {
+        line.push_str(&format!(
+            ", {:.0}% of {} s within ±10% of {:.0} kbit/s",
+            share * 100.0,
+            s.band_seconds,
+            s.target_kbps
+        ));
+    }
     if let Some(r) = &s.recording {
         line.push_str(&format!(
             "; recorded {} frames to {}",
@@ -156,6 +181,8 @@ struct JsonLine<'a> {
     kind: &'static str,
     t: u64,
     state_label: &'static str,
+    /// Whether the last whole second's kbit/s was within ±10 % of the target.
+    in_band: Option<bool>,
     #[serde(flatten)]
     view: &'a StatsView,
 }
@@ -179,6 +206,8 @@ pub fn run(
     }
     let start = Instant::now();
     let mut second = 0u64;
+    // (whole seconds judged, of which in band), and the last second judged.
+    let mut band = (0u64, 0u64);
     loop {
         let next = start + Duration::from_secs(second + 1);
         let end = start + duration;
@@ -188,11 +217,21 @@ pub fn run(
         }
         second += 1;
         let v = pipeline.stats();
+        // The whole second that just ended, as the chart shows it.
+        let last_second = v.history_kbps.last().map(|k| f64::from(*k));
+        let in_band = last_second.map(|k| in_band(k, options.target_kbps));
+        if second > BAND_SETTLE_SECS
+            && let Some(ok) = in_band
+        {
+            band.0 += 1;
+            band.1 += u64::from(ok);
+        }
         if json {
             let line = JsonLine {
                 kind: "stats",
                 t: second,
                 state_label: v.state.label(),
+                in_band,
                 view: &v,
             };
             serde_json::to_writer(&mut *out, &line)?;
@@ -204,6 +243,9 @@ pub fn run(
     }
     let seconds = start.elapsed().as_secs_f64();
     let mut summary = Summary::new(&pipeline.stats(), seconds);
+    summary.target_kbps = options.target_kbps;
+    summary.band_seconds = band.0;
+    summary.in_band_share = (band.0 > 0).then(|| band.1 as f64 / band.0 as f64);
     if let Some(finished) = pipeline.stop_recording() {
         let r = finished.map_err(|cause| HeadlessError::Record {
             dir: options.record_to.clone().unwrap_or_default(),

@@ -32,6 +32,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             duration,
             json: cli.json,
             record_to: cli.record.then(|| cli.output_dir.clone()),
+            target_kbps: cli.target_kbps,
         };
         let summary = headless::run(cli.pipeline_config(), &options, &mut out)?;
         // Scripts ask "did anything arrive?": 0 yes, 1 no.

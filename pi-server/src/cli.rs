@@ -31,7 +31,8 @@ pub struct Cli {
     pub listen: SocketAddr,
 
     /// Where frames come from: auto (the first V4L2 camera, else a test pattern),
-    /// v4l2:/dev/videoN (a USB camera, or the Pi's legacy camera stack), test, stdin,
+    /// v4l2:/dev/videoN (a USB camera, or the Pi's legacy camera stack), test (test:busy
+    /// and test:changing add detail, for bandwidth tests), stdin,
     /// file:PATH (.mjpg capture, concatenated JPEGs or a directory of .jpg, looped) or
     /// exec:COMMAND (raw MJPEG on its stdout, e.g. a CSI camera on the libcamera stack:
     /// exec:'rpicam-vid -t 0 --codec mjpeg --width 640 --height 480 --framerate 24 -o -').

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::source::pattern::Scene;
 use crate::source::v4l2::ControlSetting;
 
 /// Everything [`crate::run`] needs besides the listener and the shutdown signal.
@@ -121,8 +122,9 @@ pub enum SourceSpec {
     Auto,
     /// A V4L2 camera at this device node (`/dev/video0`).
     V4l2(PathBuf),
-    /// The test pattern.
-    Test,
+    /// The test pattern, with calm, busy or changing detail (`test`, `test:busy`,
+    /// `test:changing`).
+    Test(Scene),
     /// A recorded `.mjpg` capture, a raw concatenated-JPEG file or a directory of `.jpg`
     /// files, replayed at `--fps` in a loop.
     File(PathBuf),
@@ -135,7 +137,7 @@ pub enum SourceSpec {
 /// A `--source` that names no known kind of source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a source: use auto, v4l2:/dev/videoN, test, stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
+    "{0:?} is not a source: use auto, v4l2:/dev/videoN, test (or test:busy, test:changing), stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
 )]
 pub struct SourceSpecError(pub String);
 
@@ -146,7 +148,9 @@ impl FromStr for SourceSpec {
         let err = || SourceSpecError(s.to_string());
         match s {
             "auto" => Ok(SourceSpec::Auto),
-            "test" | "pattern" => Ok(SourceSpec::Test),
+            "test" | "pattern" => Ok(SourceSpec::Test(Scene::Calm)),
+            "test:busy" => Ok(SourceSpec::Test(Scene::Busy)),
+            "test:changing" => Ok(SourceSpec::Test(Scene::Changing)),
             "stdin" | "-" => Ok(SourceSpec::Stdin),
             _ => {
                 if let Some(path) = s.strip_prefix("v4l2:") {
@@ -180,7 +184,9 @@ impl fmt::Display for SourceSpec {
         match self {
             SourceSpec::Auto => f.write_str("auto"),
             SourceSpec::V4l2(p) => write!(f, "v4l2:{}", p.display()),
-            SourceSpec::Test => f.write_str("test"),
+            SourceSpec::Test(Scene::Calm) => f.write_str("test"),
+            SourceSpec::Test(Scene::Busy) => f.write_str("test:busy"),
+            SourceSpec::Test(Scene::Changing) => f.write_str("test:changing"),
             SourceSpec::File(p) => write!(f, "file:{}", p.display()),
             SourceSpec::Stdin => f.write_str("stdin"),
             SourceSpec::Exec(c) => write!(f, "exec:{c}"),
@@ -238,7 +244,13 @@ mod tests {
     #[test]
     fn sources_by_name_and_prefix() {
         assert_eq!("auto".parse(), Ok(SourceSpec::Auto));
-        assert_eq!("test".parse(), Ok(SourceSpec::Test));
+        assert_eq!("test".parse(), Ok(SourceSpec::Test(Scene::Calm)));
+        assert_eq!(
+            "test:changing".parse(),
+            Ok(SourceSpec::Test(Scene::Changing))
+        );
+        let spec = SourceSpec::Test(Scene::Busy);
+        assert_eq!(spec.to_string().parse(), Ok(spec));
         assert_eq!("-".parse(), Ok(SourceSpec::Stdin));
         assert_eq!(
             "file:a b.mjpg".parse(),

@@ -18,8 +18,7 @@
 
 use std::time::{Duration, Instant};
 
-/// The band the stream is to stay in: ±10 % of the target.
-pub const BAND: f64 = 0.10;
+pub use mjpeg_wire::meter::{TARGET_BAND as BAND, in_band};
 
 /// Highest quality the controller uses; above it, sizes grow fast for little gain.
 pub const MAX_QUALITY: u8 = 95;
@@ -31,6 +30,12 @@ const MIN_FPS: f64 = 1.0;
 /// Time constant of the complexity estimate: long enough to smooth frame-to-frame noise,
 /// short enough to follow a scene change within a second.
 const SMOOTHING: Duration = Duration::from_millis(400);
+
+/// A frame this far from the estimate (in log size: a factor of 1.5) is a scene change,
+/// not noise (frame to frame, sizes wobble by a few per cent): the estimate then jumps to
+/// it and the settings follow at once, so that the one-second window holding the change
+/// stays close to the target.
+const SCENE_CUT: f64 = 0.4;
 
 /// Shortest time between two changes of the settings: each change must be seen in a few
 /// frames before the next, or the controller chases its own noise.
@@ -165,14 +170,21 @@ impl RateController {
             }
         };
         self.last_frame = Some(now);
+        let cut = self
+            .log_complexity
+            .is_some_and(|c| (sample - c).abs() > SCENE_CUT);
         let c = match self.log_complexity {
-            Some(c) => c + weight * (sample - c),
-            None => sample,
+            Some(c) if !cut => c + weight * (sample - c),
+            _ => sample,
         };
+        if cut {
+            tracing::debug!(bytes, quality, "scene change: rate control follows at once");
+        }
         self.log_complexity = Some(c);
-        if self
-            .last_change
-            .is_some_and(|t| now.saturating_duration_since(t) < HOLD)
+        if !cut
+            && self
+                .last_change
+                .is_some_and(|t| now.saturating_duration_since(t) < HOLD)
         {
             return self.settings;
         }
@@ -183,6 +195,7 @@ impl RateController {
         }
         let wanted = self.solve(c);
         if wanted != self.settings {
+            tracing::debug!(?wanted, predicted_kbps = predicted * 8.0 / 1000.0, "rate control");
             self.settings = wanted;
             self.last_change = Some(now);
         }
@@ -332,10 +345,6 @@ mod tests {
             seconds,
             settings: all,
         }
-    }
-
-    fn in_band(kbps: f64, target: f64) -> bool {
-        (kbps / target - 1.0).abs() <= BAND
     }
 
     fn calm() -> Encoder {

@@ -172,8 +172,7 @@ impl Stats {
                 quality: r.settings.quality,
                 fps: round(r.fps),
                 predicted_kbps: round(r.predicted_kbps),
-                in_band: figures.frames > 0
-                    && (figures.kbps / r.target_kbps - 1.0).abs() <= crate::rate::BAND,
+                in_band: crate::rate::in_band(figures.kbps, r.target_kbps),
             }),
             width: latest.as_ref().map(|f| f.width),
             height: latest.as_ref().map(|f| f.height),

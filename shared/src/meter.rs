@@ -7,6 +7,21 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+/// The band around a bandwidth target that counts as "on target": ±10 %. The server's rate
+/// control holds it and the viewer reports against it, so both use this one definition.
+pub const TARGET_BAND: f64 = 0.10;
+
+/// Whether `kbps` is within [`TARGET_BAND`] of `target_kbps`.
+///
+/// ```
+/// use mjpeg_wire::meter::in_band;
+/// assert!(in_band(1090.0, 1000.0) && in_band(910.0, 1000.0));
+/// assert!(!in_band(1110.0, 1000.0) && !in_band(0.0, 1000.0));
+/// ```
+pub fn in_band(kbps: f64, target_kbps: f64) -> bool {
+    target_kbps > 0.0 && (kbps / target_kbps - 1.0).abs() <= TARGET_BAND
+}
+
 /// A sliding-window rate meter for frames and bytes.
 ///
 /// ```

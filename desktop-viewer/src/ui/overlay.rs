@@ -191,13 +191,16 @@ pub fn dot(ui: &mut egui::Ui, color: Color32, radius: f32) {
     ui.painter().circle_filled(rect.center(), radius, color);
 }
 
-/// "over target (150%)" / "under target (50%)", with its colour.
+/// "on target (98%)" within ±10 %, else "over target (150%)" / "under target (50%)", with
+/// its colour.
 pub fn target_mark(kbps: f64, target: f64) -> (String, Color32) {
     if target <= 0.0 {
         return (String::new(), Color32::WHITE);
     }
     let pct = kbps / target * 100.0;
-    if kbps > target {
+    if mjpeg_wire::meter::in_band(kbps, target) {
+        (format!("on target ({pct:.0}%)"), GOOD)
+    } else if kbps > target {
         (format!("over target ({pct:.0}%)"), WARN)
     } else {
         (format!("under target ({pct:.0}%)"), GOOD)
@@ -242,5 +245,11 @@ mod tests {
                 .starts_with("under target (50%)")
         );
         assert_eq!(target_mark(500.0, 0.0).0, "");
+        // Within ±10 %: on target, in the good colour.
+        assert_eq!(
+            target_mark(1080.0, 1000.0),
+            ("on target (108%)".into(), GOOD)
+        );
+        assert_eq!(target_mark(920.0, 1000.0).0, "on target (92%)");
     }
 }

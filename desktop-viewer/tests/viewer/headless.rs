@@ -27,6 +27,7 @@ fn headless_prints_a_line_a_second_and_a_summary() {
         duration: Duration::from_millis(2500),
         json: false,
         record_to: None,
+        target_kbps: 1000.0,
     };
     let summary = headless::run(patient_config(&server.url()), &options, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -57,6 +58,7 @@ fn headless_json_lines_parse() {
         duration: Duration::from_millis(1500),
         json: true,
         record_to: None,
+        target_kbps: 1000.0,
     };
     headless::run(patient_config(&server.url()), &options, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
@@ -73,6 +75,12 @@ fn headless_json_lines_parse() {
     let frames = summary["frames"].as_u64().unwrap();
     assert!((1..=FIXTURE_FRAMES).contains(&frames), "{summary}");
     assert!(summary["decode_p99_ms"].as_f64().unwrap() > 0.0);
+    // The band against the target: per second, and as a share after the settling
+    // seconds (none in a run this short).
+    assert!(values[0]["in_band"].is_boolean(), "{}", values[0]);
+    assert_eq!(summary["target_kbps"], 1000.0);
+    assert_eq!(summary["band_seconds"], 0);
+    assert!(summary["in_band_share"].is_null(), "{summary}");
 }
 
 fn viewer() -> Command {

@@ -159,7 +159,9 @@ pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
                 Some("NO CAMERA - TEST PATTERN"),
             ))
         }
-        SourceSpec::Test => Box::new(PatternSource::new(config.size, Some("TEST PATTERN"))),
+        SourceSpec::Test(scene) => {
+            Box::new(PatternSource::new(config.size, Some("TEST PATTERN")).with_scene(*scene))
+        }
         SourceSpec::File(path) => Box::new(FileSource::open(path)?),
         SourceSpec::Stdin => Box::new(PipeSource::stdin()),
         SourceSpec::Exec(command) => Box::new(PipeSource::exec(command)?),

@@ -4,7 +4,7 @@
 //! Drawing must cost far less than encoding: the bars are drawn once, and each frame copies
 //! every row in two pieces (which scrolls them) and draws a few lines of 5x7 text.
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::font;
 use super::{FrameSource, JpegEncoder, Pacer, Running, SourceError};
@@ -12,17 +12,55 @@ use crate::config::Size;
 use crate::fanout::Fanout;
 use crate::shutdown::Shutdown;
 
+/// How much detail the pattern carries: what rate control and bandwidth tests need to see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scene {
+    /// Bars, a ramp and text: compresses very well (`test`).
+    #[default]
+    Calm,
+    /// Also fine random detail over the bottom sixth, new every frame, as foliage or noise
+    /// in a dim room gives a camera (`test:busy`).
+    Busy,
+    /// Calm and busy in turns of [`Scene::CHANGE_EVERY`] (`test:changing`).
+    Changing,
+}
+
+impl Scene {
+    /// How long each half of `test:changing` lasts.
+    pub const CHANGE_EVERY: Duration = Duration::from_secs(10);
+
+    /// Whether the scene is busy `elapsed` after the start.
+    fn is_busy(self, elapsed: Duration) -> bool {
+        match self {
+            Scene::Calm => false,
+            Scene::Busy => true,
+            Scene::Changing => (elapsed.as_secs() / Self::CHANGE_EVERY.as_secs()) % 2 == 1,
+        }
+    }
+}
+
 /// The test pattern source.
 #[derive(Debug, Clone)]
 pub struct PatternSource {
     size: Size,
     banner: Option<&'static str>,
+    scene: Scene,
 }
 
 impl PatternSource {
     /// A pattern of `size` with an optional banner line (such as "NO CAMERA - TEST PATTERN").
     pub fn new(size: Size, banner: Option<&'static str>) -> Self {
-        PatternSource { size, banner }
+        PatternSource {
+            size,
+            banner,
+            scene: Scene::Calm,
+        }
+    }
+
+    /// The same pattern with more or changing detail.
+    pub fn with_scene(mut self, scene: Scene) -> Self {
+        self.scene = scene;
+        self
     }
 
     fn run(self, fanout: Fanout) {
@@ -31,12 +69,16 @@ impl PatternSource {
         let mut encoder = JpegEncoder::new();
         let mut pacer = Pacer::new(fanout.clone());
         let mut count = 0u64;
+        let started = Instant::now();
         // Its quality is ours to set: rate control turns it down before dropping frames.
         fanout.set_encodes(true);
         while pacer.wait_turn() {
             let captured = SystemTime::now();
             count += 1;
             canvas.draw(count, captured, self.banner);
+            if self.scene.is_busy(started.elapsed()) {
+                canvas.draw_detail(count);
+            }
             let quality = fanout.controls().quality();
             match encoder.encode_rgb(canvas.rgb(), width, height, quality) {
                 Ok(jpeg) => {
@@ -176,6 +218,25 @@ impl Canvas {
         }
     }
 
+    /// Covers the bottom sixth with random 2x2 blocks, different for every `seed`: detail
+    /// that JPEG cannot compress away (at 320x240 and quality 30, 1.7 times the calm
+    /// pattern's bytes, so 1000 kbit/s at 24 fps needs the quality floor and 80 % of the
+    /// frames).
+    pub fn draw_detail(&mut self, seed: u64) {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let top = self.height * 5 / 6;
+        for y in (top..self.height).step_by(2) {
+            for x in (0..self.width).step_by(2) {
+                // xorshift64: cheap, and plenty random for an encoder.
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let v = (state >> 56) as u8;
+                self.fill(x, y, 2, 2, [v, v / 2 + 64, 255 - v]);
+            }
+        }
+    }
+
     /// Paints a card in place of a picture (a camera that is gone): dark grey, the first
     /// line in double-size type, the others below it, all left-aligned near the middle.
     pub fn draw_card(&mut self, lines: &[String]) {
@@ -267,6 +328,30 @@ mod tests {
         assert_eq!(canvas.rgb().len(), 320 * 240 * 3);
         // Some pure white pixels: text (the bars are at 75%).
         assert!(canvas.rgb().chunks_exact(3).any(|p| p == [255, 255, 255]));
+    }
+
+    #[test]
+    fn busy_scenes_carry_detail_that_changes_every_frame() {
+        let size = Size {
+            width: 64,
+            height: 48,
+        };
+        let mut canvas = Canvas::new(size);
+        canvas.draw(1, SystemTime::UNIX_EPOCH, None);
+        let calm = canvas.rgb().to_vec();
+        canvas.draw_detail(1);
+        let busy = canvas.rgb().to_vec();
+        canvas.draw_detail(2);
+        // Only the bottom sixth changes, and differently each frame.
+        let top = 64 * 40 * 3;
+        assert_eq!(&calm[..top], &busy[..top]);
+        assert_ne!(&calm[top..], &busy[top..]);
+        assert_ne!(busy, canvas.rgb());
+        let ten = Scene::CHANGE_EVERY;
+        assert!(!Scene::Changing.is_busy(Duration::ZERO));
+        assert!(Scene::Changing.is_busy(ten + Duration::from_millis(1)));
+        assert!(!Scene::Changing.is_busy(ten * 2));
+        assert!(Scene::Busy.is_busy(Duration::ZERO) && !Scene::Calm.is_busy(ten));
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl Drop for Server {
 /// The test pattern at 320x240, 30 fps: small enough for a debug build to keep up.
 pub fn pattern_config() -> Config {
     Config {
-        source: SourceSpec::Test,
+        source: SourceSpec::Test(Default::default()),
         size: Size {
             width: 320,
             height: 240,

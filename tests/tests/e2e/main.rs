@@ -4,6 +4,7 @@
 //! - `server_process`: pi-server as a process: signals, exit codes, messages.
 //! - `viewer_errors`: what the viewer says when the URL is wrong.
 //! - `players`: Chromium and ffmpeg, the players people already have.
+//! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!
 //! The binaries are the ones `cargo test --workspace` builds next to this test.
 
@@ -11,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod players;
+mod rate_control;
 mod server_process;
 mod support;
 mod viewer_and_server;
