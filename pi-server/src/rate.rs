@@ -195,7 +195,11 @@ impl RateController {
         }
         let wanted = self.solve(c);
         if wanted != self.settings {
-            tracing::debug!(?wanted, predicted_kbps = predicted * 8.0 / 1000.0, "rate control");
+            tracing::debug!(
+                ?wanted,
+                predicted_kbps = predicted * 8.0 / 1000.0,
+                "rate control"
+            );
             self.settings = wanted;
             self.last_change = Some(now);
         }

@@ -286,6 +286,43 @@ pub struct Capture {
     pub stream: Stream<'static>,
     /// What was granted.
     pub granted: Granted,
+    /// The device, for setting controls while streaming.
+    pub dev: Device,
+    /// The camera's own JPEG quality control (`compression_quality`), for rate control of
+    /// MJPEG cameras: its id and range.
+    pub jpeg_quality: Option<JpegQuality>,
+}
+
+/// A camera's JPEG quality control (V4L2_CID_JPEG_COMPRESSION_QUALITY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JpegQuality {
+    /// Control id.
+    pub id: u32,
+    /// Its range.
+    pub min: i64,
+    /// Its range.
+    pub max: i64,
+}
+
+impl JpegQuality {
+    /// V4L2_CID_JPEG_COMPRESSION_QUALITY.
+    pub const ID: u32 = 0x009d_0903;
+
+    /// The control among `controls`, if the camera has it as an integer.
+    pub fn find(controls: &[ControlInfo]) -> Option<Self> {
+        controls.iter().find_map(|c| match c.kind {
+            ControlKind::Integer { min, max, .. } if c.id == Self::ID && max > min => {
+                Some(JpegQuality { id: c.id, min, max })
+            }
+            _ => None,
+        })
+    }
+
+    /// The control value for quality 1-100 (cameras mostly use 1-100 too).
+    pub fn value(self, quality: u8) -> i64 {
+        let q = i64::from(quality.clamp(1, 100));
+        (self.min + (q - 1) * (self.max - self.min) / 99).clamp(self.min, self.max)
+    }
 }
 
 impl std::fmt::Debug for Capture {
@@ -357,7 +394,13 @@ pub fn open(path: &Path, request: &Request, timeout: Duration) -> Result<Capture
     let granted = negotiate(&dev, choice, request.fps)?;
     let mut stream = Stream::with_buffers(&dev, Type::VideoCapture, BUFFERS)?;
     stream.set_timeout(timeout);
-    Ok(Capture { stream, granted })
+    let jpeg_quality = JpegQuality::find(&infos);
+    Ok(Capture {
+        stream,
+        granted,
+        dev,
+        jpeg_quality,
+    })
 }
 
 fn negotiate(dev: &Device, choice: Choice, fps: u32) -> io::Result<Granted> {
@@ -407,4 +450,25 @@ fn negotiate(dev: &Device, choice: Choice, fps: u32) -> io::Result<Granted> {
             Quantization::Default => !matches!(format.colorspace, Colorspace::JPEG),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cameras_jpeg_quality_control_is_found_and_scaled() {
+        let control = |id, min, max| ControlInfo {
+            id,
+            name: "compression_quality".into(),
+            kind: ControlKind::Integer { min, max, step: 1 },
+            default: 80,
+        };
+        assert_eq!(JpegQuality::find(&[control(0x0098_0900, 0, 255)]), None);
+        let q = JpegQuality::find(&[control(JpegQuality::ID, 1, 100)]).unwrap();
+        assert_eq!((q.value(1), q.value(30), q.value(100)), (1, 30, 100));
+        // Some cameras count 0-10000.
+        let q = JpegQuality::find(&[control(JpegQuality::ID, 0, 10_000)]).unwrap();
+        assert_eq!((q.value(1), q.value(100), q.value(0)), (0, 10_000, 0));
+    }
 }

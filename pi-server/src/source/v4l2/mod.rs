@@ -154,9 +154,14 @@ impl V4l2Source {
     /// Streams until the camera fails (`Some(reason)`) or the source is stopped (`None`).
     fn capture(&self, capture: &mut Capture, fanout: &Fanout) -> Option<OpenError> {
         let granted = capture.granted;
-        // Rate control's lever: JPEG quality for frames we encode, frame dropping only for
-        // MJPEG passed through.
-        fanout.set_encodes(matches!(granted.format, PixelFormat::Raw(_)));
+        // Rate control's lever: JPEG quality for frames we encode and for MJPEG cameras with
+        // a quality control of their own; frame dropping alone for other MJPEG cameras.
+        let camera_quality = capture
+            .jpeg_quality
+            .filter(|_| granted.format == PixelFormat::Mjpeg);
+        fanout
+            .set_encodes(matches!(granted.format, PixelFormat::Raw(_)) || camera_quality.is_some());
+        let mut applied_quality = None;
         let mut pool = match granted.format {
             PixelFormat::Raw(_) => match pool::EncodePool::new(fanout) {
                 Ok(pool) => Some(pool),
@@ -218,6 +223,22 @@ impl V4l2Source {
             }
             match granted.format {
                 PixelFormat::Mjpeg => {
+                    // The rate controller moves the quality; the camera encodes with it.
+                    if let Some(jq) = camera_quality
+                        && fanout.rate_report().is_some()
+                    {
+                        let wanted = fanout.controls().quality();
+                        if applied_quality != Some(wanted) {
+                            applied_quality = Some(wanted);
+                            let value = v4l::control::Value::Integer(jq.value(wanted));
+                            if let Err(e) = capture
+                                .dev
+                                .set_control(v4l::control::Control { id: jq.id, value })
+                            {
+                                tracing::debug!(cause = %e, "camera refused its JPEG quality");
+                            }
+                        }
+                    }
                     // The buffer goes back to the driver: copy the frame out first. (The
                     // fan-out skips repeats for --drop-same-frames.)
                     if let Err(e) = fanout.publish_jpeg(Bytes::copy_from_slice(data), captured) {
