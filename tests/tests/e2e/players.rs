@@ -1,32 +1,73 @@
 //! Third-party players people already have: a browser (the index page is the fallback
-//! viewer) and ffmpeg. Each is looked up on the PATH; `.ci/run` installs both, so in CI a
-//! missing player fails the test instead of skipping it.
+//! viewer), ffmpeg and ffprobe, OpenCV, nginx in front, and our viewer against other
+//! servers. Each is found on the PATH (`.ci/run` installs them); a missing one fails its
+//! test with the package to install, never a silent pass.
 
-use std::process::Command;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use crate::support::Server;
+use crate::support::{Server, bin, summary, viewer};
 
-/// The player's path, or `None` (with a note) on a developer machine without it.
-fn player(name: &str) -> Option<String> {
+/// The program's path; a test without it fails, naming the Debian package to install.
+fn player(name: &str, package: &str) -> Option<String> {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()
         .ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is not installed; .ci/run installs it"
-        );
-        eprintln!("skipped: {name} is not installed (apt-get install {name})");
-    }
+    assert!(
+        found.is_some(),
+        "{name} is not installed: apt-get install {package} (.ci/run installs it)"
+    );
     found
+}
+
+/// A free loopback port (bound and released; good enough for a test).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited ({status}) before listening on {port}");
+        }
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Stops a helper process when the test ends, however it ends: SIGTERM first, so that
+/// nginx's master takes its workers down with it (SIGKILL would orphan them), then SIGKILL.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
 fn chromium_runs_the_index_page_and_pulls_the_stream() {
-    let Some(chromium) = player("chromium") else {
+    let Some(chromium) = player("chromium", "chromium") else {
         return;
     };
     let server = Server::start(&["--source", "test", "--size", "160x120", "--fps", "10"]);
@@ -64,7 +105,7 @@ fn chromium_runs_the_index_page_and_pulls_the_stream() {
 
 #[test]
 fn ffmpeg_decodes_the_stream() {
-    let Some(ffmpeg) = player("ffmpeg") else {
+    let Some(ffmpeg) = player("ffmpeg", "ffmpeg") else {
         return;
     };
     let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
@@ -103,7 +144,7 @@ fn a_viewer_recording_plays_in_ffmpeg_and_replays_through_pi_server() {
     drop(server);
 
     // ffmpeg reads the file as the multipart stream it is, every frame.
-    if let Some(ffmpeg) = player("ffmpeg") {
+    if let Some(ffmpeg) = player("ffmpeg", "ffmpeg") {
         let out = Command::new(ffmpeg)
             .args(["-hide_banner", "-loglevel", "error", "-i", &path])
             .args(["-f", "framemd5", "-"])
@@ -124,4 +165,213 @@ fn a_viewer_recording_plays_in_ffmpeg_and_replays_through_pi_server() {
     assert!(out.status.success(), "{s}");
     assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
     assert_eq!(s["corrupt"], 0, "{s}");
+}
+
+#[test]
+fn ffprobe_reports_mjpeg_at_the_configured_size() {
+    let Some(ffprobe) = player("ffprobe", "ffmpeg") else {
+        return;
+    };
+    let server = Server::start(&["--source", "test", "--size", "480x272", "--fps", "15"]);
+    let out = Command::new(ffprobe)
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args([
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "json",
+        ])
+        .arg(server.url("/stream.mjpg"))
+        .output()
+        .expect("run ffprobe");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "ffprobe failed: {stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ffprobe's JSON");
+    let stream = &json["streams"][0];
+    assert_eq!(stream["codec_name"], "mjpeg", "{json}");
+    assert_eq!(
+        (stream["width"].as_u64(), stream["height"].as_u64()),
+        (Some(480), Some(272))
+    );
+}
+
+#[test]
+fn opencv_reads_frames_of_the_right_shape() {
+    // Debian's OpenCV is built for Debian's Python, whatever else is first on the PATH.
+    let python = "/usr/bin/python3";
+    let has_cv2 = Command::new(python)
+        .args(["-c", "import cv2"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_cv2,
+        "OpenCV for {python} is not installed: apt-get install python3-opencv (.ci/run installs it)"
+    );
+    let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
+    let script = r#"
+import sys, cv2
+cap = cv2.VideoCapture(sys.argv[1])
+shapes = []
+for _ in range(10):
+    ok, frame = cap.read()
+    if not ok:
+        break
+    shapes.append("x".join(map(str, frame.shape)))
+print(" ".join(shapes))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script])
+        .arg(server.url("/stream.mjpg"))
+        .output()
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let shapes: Vec<&str> = stdout.split_whitespace().collect();
+    assert_eq!(
+        shapes,
+        vec!["240x320x3"; 10],
+        "OpenCV read: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// ffmpeg's own MJPEG server (`-f mpjpeg -listen 1`): not multipart/x-mixed-replace but
+/// application/octet-stream, chunked, with the boundary only in the body.
+#[test]
+fn the_viewer_plays_ffmpegs_mpjpeg_server() {
+    let Some(ffmpeg) = player("ffmpeg", "ffmpeg") else {
+        return;
+    };
+    let port = free_port();
+    let child = Command::new(ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
+        .args([
+            "-i",
+            "testsrc2=size=320x240:rate=10",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "5",
+        ])
+        .args(["-f", "mpjpeg", "-listen", "1"])
+        .arg(format!("http://127.0.0.1:{port}/stream"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start ffmpeg");
+    let mut ffmpeg = Killed(child);
+    // ffmpeg serves one client and then exits: wait by trying the port would use it up, so
+    // give it a moment to listen and let the viewer retry.
+    std::thread::sleep(Duration::from_millis(800));
+    assert!(
+        ffmpeg.0.try_wait().ok().flatten().is_none(),
+        "ffmpeg did not start"
+    );
+    let out = viewer(&format!("http://127.0.0.1:{port}/stream"), 3.0);
+    let s = summary(&out);
+    assert!(s["decoded"].as_u64().unwrap() >= 10, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
+
+/// The original picamera recipe (the team kit's runnable copy beside the repository).
+#[test]
+fn the_viewer_plays_the_original_recipe() {
+    let recipe = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/anchors/seed-recipe"
+    );
+    assert!(
+        std::path::Path::new(recipe).join("streaming.py").exists(),
+        "the original recipe is not at {recipe}: this test needs the team kit (../shared) \
+         beside the repository"
+    );
+    let port = free_port();
+    let child = Command::new("/usr/bin/python3")
+        .arg("streaming.py")
+        .current_dir(recipe)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the recipe with python3");
+    let mut recipe_server = Killed(child);
+    wait_for_port(port, &mut recipe_server.0, "the recipe");
+    let out = viewer(&format!("http://127.0.0.1:{port}/stream.mjpg"), 3.0);
+    let s = summary(&out);
+    assert!(s["decoded"].as_u64().unwrap() >= 20, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
+
+/// deploy/nginx.conf as shipped, in front of pi-server: 20 clients through it all get the
+/// source's frame rate.
+#[test]
+fn twenty_clients_through_nginx_get_the_full_rate() {
+    let Some(nginx) = player("nginx", "nginx") else {
+        return;
+    };
+    let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
+    let dir = std::env::temp_dir().join(format!("e2e-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    let site =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf"))
+            .unwrap();
+    let port = free_port();
+    // The shipped file, with only its two addresses moved to this test's ports.
+    assert!(site.contains("server 127.0.0.1:8000;") && site.contains("listen 80;"));
+    let site = site
+        .replace(
+            "server 127.0.0.1:8000;",
+            &format!("server {};", server.addr),
+        )
+        .replace("listen 80;", &format!("listen 127.0.0.1:{port};"));
+    std::fs::write(dir.join("site.conf"), site).unwrap();
+    let main = format!(
+        "worker_processes 1;\nerror_log {dir}/logs/error.log;\npid {dir}/nginx.pid;\n\
+         events {{ worker_connections 256; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n  \
+         proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n  \
+         uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n  include {dir}/site.conf;\n}}\n",
+        dir = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    let child = Command::new(nginx)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .args(["-g", "daemon off;"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let mut nginx = Killed(child);
+    wait_for_port(port, &mut nginx.0, "nginx");
+    let out = Command::new(bin("mjpeg-load"))
+        .arg("--url")
+        .arg(format!("http://127.0.0.1:{port}/stream.mjpg"))
+        .args([
+            "--clients",
+            "20",
+            "--duration",
+            "4",
+            "--warmup",
+            "1.5",
+            "--json",
+        ])
+        .output()
+        .expect("run mjpeg-load");
+    drop(nginx);
+    let _ = std::fs::remove_dir_all(&dir);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("mjpeg-load: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(report["connected"], 20, "{report}");
+    assert_eq!(report["failed"], 0, "{report}");
+    // Every client at the source's 15 fps (a little slack for a busy test machine).
+    let slowest = report["fps_min"].as_f64().unwrap();
+    assert!(
+        slowest >= 13.5,
+        "slowest client through nginx: {slowest} fps: {report}"
+    );
 }
