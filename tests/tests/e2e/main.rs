@@ -3,8 +3,9 @@
 //! - `viewer_and_server`: desktop-viewer (headless) watching pi-server.
 //! - `server_process`: pi-server as a process: signals, exit codes, messages.
 //! - `viewer_errors`: what the viewer says when the URL is wrong.
-//! - `players`: Chromium, ffmpeg, ffprobe, OpenCV and nginx, which people already have;
-//!   our viewer against ffmpeg's MJPEG server and the original recipe.
+//! - `players`: Chromium (driven over DevTools by `cdp.py`), ffmpeg, ffprobe, OpenCV and
+//!   nginx, which people already have; our viewer against ffmpeg's MJPEG server and the
+//!   original recipe.
 //! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!
 //! The binaries are the ones `cargo test --workspace` builds next to this test.

@@ -103,6 +103,106 @@ fn chromium_runs_the_index_page_and_pulls_the_stream() {
     );
 }
 
+/// Headless Chromium driven over its DevTools protocol (`cdp.py`): one JSON sample of the
+/// page's own view of itself at each of `seconds`, and a screenshot at the end.
+fn chromium_samples(
+    url: &str,
+    screenshot: &std::path::Path,
+    seconds: &[f64],
+) -> Vec<serde_json::Value> {
+    let chromium = player("chromium", "chromium").expect("chromium");
+    let has_websocket = Command::new("/usr/bin/python3")
+        .args(["-c", "import websocket"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        has_websocket,
+        "the DevTools client needs python3-websocket: apt-get install python3-websocket \
+         (.ci/run installs it)"
+    );
+    let out = Command::new("/usr/bin/python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/cdp.py"))
+        .args([&chromium, url])
+        .arg(screenshot)
+        .args(seconds.iter().map(|s| s.to_string()))
+        .output()
+        .expect("run cdp.py");
+    assert!(
+        out.status.success(),
+        "cdp.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON sample"))
+        .collect()
+}
+
+fn count(sample: &serde_json::Value, key: &str) -> u64 {
+    sample["data"][key]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The index page in a real browser: the picture is there at the right size, its pixels
+/// change, and the stats panel keeps updating. The screenshot is left in the test's output
+/// directory for a person to look at.
+#[test]
+fn chromium_shows_the_live_picture_and_the_stats() {
+    let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "10"]);
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("chromium-index.png");
+    let samples = chromium_samples(&server.url("/"), &shot, &[1.5, 4.5]);
+    let (first, last) = (&samples[0], &samples[1]);
+    assert_eq!(last["natural"], serde_json::json!([320, 240]), "{last}");
+    assert_eq!(last["size"], "320 x 240", "{last}");
+    assert!(
+        count(last, "changes") >= 2,
+        "the picture moves: {first} {last}"
+    );
+    assert!(
+        count(last, "statsUpdates") > count(first, "statsUpdates"),
+        "the stats panel updates: {first} {last}"
+    );
+    assert_eq!(last["error"], "", "{last}");
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "{}", shot.display());
+    eprintln!("screenshot: {}", shot.display());
+}
+
+/// The page reconnects its stream by itself when the server restarts, and says so.
+#[test]
+fn the_page_reconnects_after_a_server_restart() {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let args = ["--source", "test", "--size", "320x240", "--fps", "10"];
+    let server = Server::start_on(&listen, &args);
+    let url = server.url("/");
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("chromium-reconnected.png");
+    let samples = std::thread::scope(|scope| {
+        let browser = scope.spawn(|| chromium_samples(&url, &shot, &[2.5, 12.0]));
+        std::thread::sleep(Duration::from_millis(3500));
+        drop(server);
+        std::thread::sleep(Duration::from_secs(1));
+        let again = Server::start_on(&listen, &args);
+        let samples = browser.join().expect("the browser thread");
+        drop(again);
+        samples
+    });
+    let (before, after) = (&samples[0], &samples[1]);
+    assert!(count(after, "reconnects") >= 1, "{after}");
+    assert!(
+        after["status"]
+            .as_str()
+            .unwrap_or("")
+            .contains("reconnected"),
+        "the page says so: {after}"
+    );
+    assert!(
+        count(after, "changes") > count(before, "changes") + 2,
+        "the picture moves again: {before} {after}"
+    );
+}
+
 #[test]
 fn ffmpeg_decodes_the_stream() {
     let Some(ffmpeg) = player("ffmpeg", "ffmpeg") else {
