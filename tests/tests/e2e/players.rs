@@ -24,6 +24,22 @@ fn player(name: &str, package: &str) -> Option<String> {
     found
 }
 
+/// Debian's Python, for which Debian's Python packages (OpenCV, websocket) are built,
+/// whatever else is first on the PATH.
+const PYTHON: &str = "/usr/bin/python3";
+
+/// Fails the test, naming the package, unless Debian's Python can import `module`.
+fn python_module(module: &str, package: &str) {
+    let found = Command::new(PYTHON)
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "{module} for {PYTHON} is not installed: apt-get install {package} (.ci/run installs it)"
+    );
+}
+
 /// A free loopback port (bound and released; good enough for a test).
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -111,16 +127,9 @@ fn chromium_samples(
     seconds: &[f64],
 ) -> Vec<serde_json::Value> {
     let chromium = player("chromium", "chromium").expect("chromium");
-    let has_websocket = Command::new("/usr/bin/python3")
-        .args(["-c", "import websocket"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        has_websocket,
-        "the DevTools client needs python3-websocket: apt-get install python3-websocket \
-         (.ci/run installs it)"
-    );
-    let out = Command::new("/usr/bin/python3")
+    // The DevTools client speaks WebSocket.
+    python_module("websocket", "python3-websocket");
+    let out = Command::new(PYTHON)
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/cdp.py"))
         .args([&chromium, url])
         .arg(screenshot)
@@ -297,16 +306,7 @@ fn ffprobe_reports_mjpeg_at_the_configured_size() {
 
 #[test]
 fn opencv_reads_frames_of_the_right_shape() {
-    // Debian's OpenCV is built for Debian's Python, whatever else is first on the PATH.
-    let python = "/usr/bin/python3";
-    let has_cv2 = Command::new(python)
-        .args(["-c", "import cv2"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        has_cv2,
-        "OpenCV for {python} is not installed: apt-get install python3-opencv (.ci/run installs it)"
-    );
+    python_module("cv2", "python3-opencv");
     let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
     let script = r#"
 import sys, cv2
@@ -319,7 +319,7 @@ for _ in range(10):
     shapes.append("x".join(map(str, frame.shape)))
 print(" ".join(shapes))
 "#;
-    let out = Command::new(python)
+    let out = Command::new(PYTHON)
         .args(["-c", script])
         .arg(server.url("/stream.mjpg"))
         .output()
@@ -385,7 +385,7 @@ fn the_viewer_plays_the_original_recipe() {
          beside the repository"
     );
     let port = free_port();
-    let child = Command::new("/usr/bin/python3")
+    let child = Command::new(PYTHON)
         .arg("streaming.py")
         .current_dir(recipe)
         .env("PORT", port.to_string())
