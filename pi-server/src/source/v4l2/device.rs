@@ -97,7 +97,11 @@ pub fn device_nodes() -> Vec<PathBuf> {
 
 /// Opens `path` and reads what it offers.
 pub fn probe(path: &Path) -> io::Result<Probe> {
-    let dev = Device::with_path(path)?;
+    describe(&Device::with_path(path)?)
+}
+
+/// What an open device offers.
+fn describe(dev: &Device) -> io::Result<Probe> {
     let caps = dev.query_caps()?;
     let captures = caps.capabilities.contains(CapFlags::VIDEO_CAPTURE)
         && caps.capabilities.contains(CapFlags::STREAMING);
@@ -106,7 +110,7 @@ pub fn probe(path: &Path) -> io::Result<Probe> {
         for desc in dev.enum_formats()? {
             let code = desc.fourcc.repr;
             let usable = PixelFormat::from_fourcc(code);
-            let (sizes, rates) = sizes_of(&dev, desc.fourcc);
+            let (sizes, rates) = sizes_of(dev, desc.fourcc);
             formats.push(FormatProbe {
                 fourcc: String::from_utf8_lossy(&code).into_owned(),
                 description: desc.description,
@@ -365,7 +369,9 @@ impl std::fmt::Display for Granted {
 
 /// Opens `path`, sets the controls, negotiates format, size and rate, and starts streaming.
 pub fn open(path: &Path, request: &Request, timeout: Duration) -> Result<Capture, OpenError> {
-    let probe = probe(path)?;
+    // One open for both: reading what it offers and streaming.
+    let dev = Device::with_path(path)?;
+    let probe = describe(&dev)?;
     if !probe.captures {
         return Err(OpenError::NotCapture {
             driver: probe.driver,
@@ -381,7 +387,6 @@ pub fn open(path: &Path, request: &Request, timeout: Duration) -> Result<Capture
             },
         });
     };
-    let dev = Device::with_path(path)?;
     let infos = probe.control_infos();
     for setting in &request.controls {
         let (id, value) = resolve(setting, &infos)?;
