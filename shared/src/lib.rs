@@ -8,6 +8,8 @@
 //!   `rpicam-vid --codec mjpeg -o -` writes) into frames, and [`jpeg::info`] for a frame's
 //!   size without decoding it.
 //! - [`meter`]: frames-per-second and kbit/s over a sliding window, plus totals.
+//! - [`strip`]: the test pattern's machine-readable frame number, painted by the server and
+//!   read by tests from pixels.
 //!
 //! Frames are `bytes::Bytes`: a frame that arrived inside one network chunk is handed on as
 //! a slice of it, never copied.
@@ -16,3 +18,4 @@ mod chunks;
 pub mod jpeg;
 pub mod meter;
 pub mod multipart;
+pub mod strip;

@@ -79,6 +79,9 @@ impl PatternSource {
             if self.scene.is_busy(started.elapsed()) {
                 canvas.draw_detail(count);
             }
+            // Last, over the detail: every drawn frame is published, so `count` is the
+            // sequence number `/stats` reports as `newest_frame`.
+            canvas.draw_strip(count);
             let quality = fanout.controls().quality();
             match encoder.encode_rgb(canvas.rgb(), width, height, quality) {
                 Ok(jpeg) => {
@@ -216,6 +219,12 @@ impl Canvas {
         for (i, line) in lines.iter().enumerate() {
             self.text(2 * s, top + i * line_height, line, [255, 255, 255], s);
         }
+    }
+
+    /// Paints frame number `count` as the machine-readable strip along the bottom
+    /// (`mjpeg_wire::strip`), for tests that read which frame a client shows.
+    pub fn draw_strip(&mut self, count: u64) {
+        mjpeg_wire::strip::paint(&mut self.rgb, self.width, self.height, count);
     }
 
     /// Covers the bottom sixth with random 2x2 blocks, different for every `seed`: detail
