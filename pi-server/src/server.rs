@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::error::Error;
 use crate::fanout::{Controls, Fanout, SAME_FRAME_KEEPALIVE};
+use crate::http::backlog::CountingIo;
 use crate::http::{self, AppState, ConnWatch};
 use crate::shutdown::{self, GRACE};
 use crate::source::{self, Running};
@@ -178,7 +179,9 @@ async fn stop_source(running: Running) {
 async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done: mpsc::Sender<()>) {
     // Frames are written whole and at once; Nagle would only delay the part end.
     let _ = stream.set_nodelay(true);
-    let watch = Arc::new(ConnWatch::default());
+    // Counts what is written, so that the stream knows how much of it has not arrived.
+    let (io, backlog) = CountingIo::new(stream);
+    let watch = Arc::new(ConnWatch::new(backlog));
     let service = {
         let state = state.clone();
         let watch = watch.clone();
@@ -192,7 +195,7 @@ async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done:
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
 
     let timeout = state.config.client_timeout;

@@ -55,6 +55,11 @@ pub struct ClientStats {
     joined: Instant,
     frames_sent: AtomicU64,
     frames_skipped: AtomicU64,
+    frames_skipped_slow_link: AtomicU64,
+    /// Bytes on their way to the client when its last frame went out.
+    queued_bytes: AtomicU64,
+    /// How long they take to arrive at the link's measured rate, in microseconds.
+    queue_delay_us: AtomicU64,
     bytes_sent: AtomicU64,
     meter: Mutex<RateMeter>,
     reason: Mutex<Option<LeaveReason>>,
@@ -71,6 +76,20 @@ impl ClientStats {
             tracing::trace!(client = self.id, skipped, "client skipped frames");
         }
         lock(&self.meter).record(Instant::now(), bytes);
+    }
+
+    /// Records the state of the client's link as a frame goes out: `queued` bytes still on
+    /// their way, arriving in `delay`, and `skipped` frames jumped over while waiting for it.
+    pub fn on_link(&self, queued: u64, delay: Duration, skipped: u64) {
+        self.queued_bytes.store(queued, Ordering::Relaxed);
+        self.queue_delay_us.store(
+            delay.as_micros().min(u128::from(u64::MAX)) as u64,
+            Ordering::Relaxed,
+        );
+        if skipped > 0 {
+            self.frames_skipped_slow_link
+                .fetch_add(skipped, Ordering::Relaxed);
+        }
     }
 
     /// Records why the client is leaving; the first reason given wins.
@@ -94,6 +113,9 @@ impl ClientStats {
             kbps: round(meter.kbps(now)),
             frames_sent: self.frames_sent.load(Ordering::Relaxed),
             frames_skipped: self.frames_skipped.load(Ordering::Relaxed),
+            frames_skipped_slow_link: self.frames_skipped_slow_link.load(Ordering::Relaxed),
+            queued_bytes: self.queued_bytes.load(Ordering::Relaxed),
+            queue_delay_ms: round(self.queue_delay_us.load(Ordering::Relaxed) as f64 / 1000.0),
             bytes_sent: self.bytes_sent.load(Ordering::Relaxed),
         }
     }
@@ -129,6 +151,9 @@ impl Stats {
             joined: Instant::now(),
             frames_sent: AtomicU64::new(0),
             frames_skipped: AtomicU64::new(0),
+            frames_skipped_slow_link: AtomicU64::new(0),
+            queued_bytes: AtomicU64::new(0),
+            queue_delay_us: AtomicU64::new(0),
             bytes_sent: AtomicU64::new(0),
             meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
             reason: Mutex::new(None),
@@ -180,6 +205,7 @@ impl Stats {
             fps_source: round(figures.fps),
             kbps_source: round(figures.kbps),
             frames_source: figures.frames,
+            newest_frame: latest.as_ref().map(|f| f.seq),
             frames_invalid: figures.invalid,
             kbps_sent: round(clients.iter().fold(0.0, |sum, c| sum + c.kbps)),
             client_count: clients.len(),
@@ -238,6 +264,7 @@ impl Drop for ClientGuard {
             duration_s = round(c.joined.elapsed().as_secs_f64()),
             frames_sent = c.frames_sent.load(Ordering::Relaxed),
             frames_skipped = c.frames_skipped.load(Ordering::Relaxed),
+            frames_skipped_slow_link = c.frames_skipped_slow_link.load(Ordering::Relaxed),
             clients = remaining,
             "client left: {reason}"
         );
@@ -265,6 +292,8 @@ pub struct StatsReport {
     pub kbps_source: f64,
     /// Frames the source published since start.
     pub frames_source: u64,
+    /// Sequence number of the newest frame (the test pattern draws it in its strip).
+    pub newest_frame: Option<u64>,
     /// Frames dropped because they were not valid JPEG.
     pub frames_invalid: u64,
     /// kbit/s sent to all clients together over the last second.
@@ -296,6 +325,14 @@ pub struct ClientReport {
     pub frames_sent: u64,
     /// Frames skipped because the client was not ready (or asked for fewer with `?fps=`).
     pub frames_skipped: u64,
+    /// Of those, frames skipped because its link had not delivered the previous ones yet.
+    pub frames_skipped_slow_link: u64,
+    /// Bytes still on their way to the client when its last frame went out (in the
+    /// server's buffer and the kernel's queue, unacknowledged).
+    pub queued_bytes: u64,
+    /// How long those bytes take to arrive at the rate the link has shown: the delay a
+    /// frame sent then had on top of its own transfer time.
+    pub queue_delay_ms: f64,
     /// Bytes sent, multipart framing included.
     pub bytes_sent: u64,
 }

@@ -4,6 +4,7 @@
 //! and an endless stream of multipart chunks for `/stream.mjpg`, written only with the
 //! `mjpeg-wire` writer.
 
+pub mod backlog;
 mod routes;
 mod stream;
 
@@ -16,6 +17,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 use mjpeg_wire::multipart::Writer;
 
+pub use backlog::Backlog;
 pub use routes::handle;
 
 use crate::config::Config;
@@ -50,25 +52,42 @@ pub struct AppState {
 /// body that stays busy means the client has stopped reading and every buffer on the way is
 /// full; the connection's watchdog then drops it. A body waiting for the next frame is
 /// ready, so a slow source never looks like a stalled client.
+///
+/// A body waiting for a slow link to drain stays busy too, but every byte that arrives
+/// restarts the clock ([`ConnWatch::progress`]): a slow client is kept, a gone one dropped.
 #[derive(Debug)]
 pub struct ConnWatch {
     epoch: Instant,
     /// Milliseconds since `epoch` (plus one) when the body became busy; 0 when ready.
     busy_since: AtomicU64,
     stalled: AtomicBool,
+    /// The socket's queue, for the stream's slow-link check.
+    backlog: Arc<Backlog>,
 }
 
 impl Default for ConnWatch {
+    /// A watch for no socket: its backlog reads as empty.
     fn default() -> Self {
-        ConnWatch {
-            epoch: Instant::now(),
-            busy_since: AtomicU64::new(0),
-            stalled: AtomicBool::new(false),
-        }
+        ConnWatch::new(Backlog::detached())
     }
 }
 
 impl ConnWatch {
+    /// A watch over the connection whose socket `backlog` reads.
+    pub fn new(backlog: Arc<Backlog>) -> Self {
+        ConnWatch {
+            epoch: Instant::now(),
+            busy_since: AtomicU64::new(0),
+            stalled: AtomicBool::new(false),
+            backlog,
+        }
+    }
+
+    /// The socket's queue.
+    pub fn backlog(&self) -> &Arc<Backlog> {
+        &self.backlog
+    }
+
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64 + 1
     }
@@ -82,6 +101,11 @@ impl ConnWatch {
             Ordering::Relaxed,
             Ordering::Relaxed,
         );
+    }
+
+    /// The client took some of what it was sent: busy, but from now.
+    pub fn progress(&self) {
+        self.busy_since.store(self.now_ms(), Ordering::Relaxed);
     }
 
     /// The connection asked for more.

@@ -148,6 +148,17 @@ fn stream_response<B>(
             }
         },
     };
+    let advance_headers = match query_value(req.uri().query(), "advance_headers") {
+        Some("1" | "true") => true,
+        Some("0" | "false") => false,
+        Some(_) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "400 advance_headers must be 1 or 0\n",
+            );
+        }
+        None => shows_images_itself(req.headers()),
+    };
     if state.stats.client_count() >= state.config.max_clients {
         tracing::warn!(%peer, max = state.config.max_clients, "stream refused: too many clients");
         let mut r = text(
@@ -175,8 +186,11 @@ fn stream_response<B>(
             state.writer.clone(),
             guard,
             conn,
-            min_interval,
-            max_kbps,
+            stream::Options {
+                min_interval,
+                max_kbps,
+                advance_headers,
+            },
         )
     };
     let mut r = Response::new(body);
@@ -197,6 +211,23 @@ fn stream_response<B>(
         h.insert(header::CONTENT_TYPE, ct);
     }
     r
+}
+
+/// Whether the request comes from a browser that will show the stream as an image (an
+/// `<img>`, or the stream opened as a page): such a browser shows a part only when the next
+/// part's header block is complete, so it gets them ahead (`Writer::advance_head`).
+/// Browsers say what a fetch is for in `Sec-Fetch-Dest`; players, scripts and a page's own
+/// `fetch()` (`empty`) keep the ordinary parts with `Content-Length` and `X-Timestamp`.
+fn shows_images_itself(headers: &http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-dest")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|dest| {
+            matches!(
+                dest.trim().to_ascii_lowercase().as_str(),
+                "image" | "document" | "iframe" | "frame" | "embed" | "object"
+            )
+        })
 }
 
 /// The newest frame, if fresh; otherwise the next one, waiting at most `snapshot_timeout`.

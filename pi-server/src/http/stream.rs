@@ -4,6 +4,10 @@
 //! shared JPEG `Bytes` itself (never copied per client) and the part end, which carries the
 //! next delimiter so that browsers show the frame at once. The body ends itself on shutdown,
 //! because hyper's graceful shutdown alone would wait for it forever.
+//!
+//! Between frames it waits until what it sent has (nearly) reached the client
+//! ([`Link`]), then takes the newest frame: a client behind a slow link gets fewer frames,
+//! never older ones, and the frames it misses are counted as skipped for a slow link.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -16,6 +20,7 @@ use hyper::body::Frame as BodyFrame;
 use mjpeg_wire::multipart::Writer;
 use tokio::sync::watch;
 
+use super::backlog::{Link, Room};
 use super::{Body, ConnWatch};
 use crate::fanout::Frame;
 use crate::shutdown::Shutdown;
@@ -35,11 +40,27 @@ struct State {
     min_interval: Option<Duration>,
     /// `?kbps=N`: this client's byte budget (a slow link), shared capture or not.
     budget: Option<Budget>,
+    /// Browser parts: no head per frame, the next header block after each JPEG.
+    advance_headers: bool,
     last_sent: Option<Instant>,
     last_seq: Option<u64>,
     /// Chunks of the current part not yet handed over.
     pending: VecDeque<Bytes>,
+    /// What was handed over and how much of it has arrived.
+    link: Link,
     opened: bool,
+}
+
+/// What a client asked of its stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// `?fps=N`: least time between two frames.
+    pub min_interval: Option<Duration>,
+    /// `?kbps=N`: the client's bandwidth budget.
+    pub max_kbps: Option<f64>,
+    /// Send each part's header block ahead, right after the previous JPEG, so that a
+    /// browser shows every frame on arrival ([`Writer::advance_head`]).
+    pub advance_headers: bool,
 }
 
 /// The stream body for one client. It holds `guard`, so the client is listed in `/stats`
@@ -50,8 +71,7 @@ pub fn body(
     writer: Writer,
     guard: ClientGuard,
     conn: Arc<ConnWatch>,
-    min_interval: Option<Duration>,
-    max_kbps: Option<f64>,
+    options: Options,
 ) -> Body {
     // A fresh frame is sent at once; a stale one (an idle source) is not shown as live.
     let fresh = rx.borrow().as_ref().is_some_and(|f| {
@@ -62,14 +82,17 @@ pub fn body(
     if fresh {
         rx.mark_changed();
     }
+    let link = Link::new(conn.backlog().clone());
     let state = State {
         rx,
+        link,
         shutdown,
         writer,
         guard,
         conn,
-        min_interval,
-        budget: max_kbps.map(Budget::new),
+        min_interval: options.min_interval,
+        budget: options.max_kbps.map(Budget::new),
+        advance_headers: options.advance_headers,
         last_sent: None,
         last_seq: None,
         pending: VecDeque::with_capacity(2),
@@ -77,6 +100,7 @@ pub fn body(
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
         let chunk = next_chunk(&mut st).await?;
+        st.link.handed(chunk.len());
         st.conn.busy();
         Some((Ok::<_, Infallible>(BodyFrame::data(chunk)), st))
     });
@@ -85,15 +109,25 @@ pub fn body(
 
 /// The next chunk to send, or `None` to end the body.
 async fn next_chunk(st: &mut State) -> Option<Bytes> {
-    // hyper asked for more: the previous chunk is on its way.
-    st.conn.ready();
     if let Some(chunk) = st.pending.pop_front() {
+        // hyper asked for more: the previous chunk is on its way.
+        st.conn.ready();
         return Some(chunk);
     }
     if !st.opened {
+        st.conn.ready();
         st.opened = true;
+        if st.advance_headers {
+            st.pending.push_back(st.writer.advance_head());
+        }
         return Some(st.writer.opening());
     }
+    // Not another frame until the last one has (nearly) arrived.
+    let waited = match wait_for_room(st).await {
+        Ok(waited) => waited,
+        Err(reason) => return end(st, reason),
+    };
+    st.conn.ready();
     if let (Some(interval), Some(last)) = (st.min_interval, st.last_sent) {
         tokio::select! {
             biased;
@@ -122,16 +156,61 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
         .last_seq
         .map_or(0, |last| frame.seq.saturating_sub(last + 1));
     st.last_seq = Some(frame.seq);
+    let queued = st.link.queued();
+    st.guard.client().on_link(
+        queued,
+        st.link.delay(queued),
+        if waited { skipped } else { 0 },
+    );
     st.last_sent = Some(Instant::now());
-    let head = frame.part_head(&st.writer);
-    let tail = st.writer.part_end();
-    st.guard
-        .client()
-        .on_frame(head.len() + frame.jpeg.len() + tail.len(), skipped);
     // Cloning Bytes increments a reference count; the JPEG itself is shared.
-    st.pending.push_back(frame.jpeg.clone());
+    let (head, tail) = if st.advance_headers {
+        (None, st.writer.part_end_advancing())
+    } else {
+        (Some(frame.part_head(&st.writer)), st.writer.part_end())
+    };
+    st.guard.client().on_frame(
+        head.as_ref().map_or(0, Bytes::len) + frame.jpeg.len() + tail.len(),
+        skipped,
+    );
     st.pending.push_back(tail);
-    Some(head)
+    match head {
+        Some(head) => {
+            st.pending.push_front(frame.jpeg.clone());
+            Some(head)
+        }
+        None => Some(frame.jpeg.clone()),
+    }
+}
+
+/// Waits until the client's link has room for another frame. Returns whether it had to
+/// wait (so frames published meanwhile were skipped for the link), or why the body ends.
+async fn wait_for_room(st: &mut State) -> Result<bool, LeaveReason> {
+    let mut waited = false;
+    loop {
+        match st.link.check(Instant::now()) {
+            Room::Ready => return Ok(waited),
+            Room::Behind {
+                retry_in,
+                progressed,
+                ..
+            } => {
+                waited = true;
+                // The watchdog drops a client whose link delivers nothing for the client
+                // timeout; one that is merely slow keeps restarting the clock.
+                if progressed {
+                    st.conn.progress();
+                } else {
+                    st.conn.busy();
+                }
+                tokio::select! {
+                    biased;
+                    _ = st.shutdown.wait() => return Err(LeaveReason::Shutdown),
+                    _ = tokio::time::sleep(retry_in) => {}
+                }
+            }
+        }
+    }
 }
 
 /// A client's share of bandwidth (`?kbps=N`): bytes accrue at the rate and a frame goes out

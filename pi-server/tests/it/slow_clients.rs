@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use pi_server::{Config, SourceSpec};
@@ -88,4 +88,80 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
     assert_eq!(stats["clients"][0]["path"], "/stream.mjpg", "{stats}");
     drop(stalled);
     reader.abort();
+}
+
+/// A client on a slow link gets fewer frames, never old ones: the server sends the next
+/// frame only when the previous one has (nearly) arrived, and skips to the newest.
+/// Without that, the kernel's send buffer would hold seconds of frames. The link here is
+/// a reader that takes 4 KB every 80 ms (50 kB/s, a tenth of what the source makes) through
+/// a small receive buffer, so that what it has not read stays in the server's queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reader_gets_fresh_frames_and_the_skips_are_counted() {
+    use mjpeg_wire::multipart::{Parser, boundary_from_content_type};
+    use tokio::io::AsyncReadExt;
+
+    let server = Server::start(crate::support::pattern_config()).await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut slow = socket.connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /stream.mjpg HTTP/1.0\r\n\r\n")
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let mut head = Vec::new();
+    let mut parser: Option<Parser> = None;
+    let mut ages = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    while started.elapsed() < Duration::from_secs(6) {
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        let n = slow.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the server closed the stream");
+        let parser = match &mut parser {
+            Some(p) => {
+                p.push(bytes::Bytes::copy_from_slice(&buf[..n]));
+                p
+            }
+            None => {
+                head.extend_from_slice(&buf[..n]);
+                let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let text = String::from_utf8_lossy(&head[..end]).to_string();
+                let boundary = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-type: "))
+                    .and_then(boundary_from_content_type);
+                let p = parser.insert(Parser::new(boundary.as_deref()));
+                p.push(bytes::Bytes::copy_from_slice(&head[end + 4..]));
+                p
+            }
+        };
+        while let Some(part) = parser.next_part().unwrap() {
+            let captured = part.timestamp().expect("X-Timestamp");
+            let age = SystemTime::now()
+                .duration_since(captured)
+                .unwrap_or_default();
+            ages.push((started.elapsed(), age));
+        }
+    }
+    // Past the first second, every frame is young. Without the check a queue of seconds
+    // builds up here (the source makes ten times what this reader takes).
+    let late: Vec<_> = ages
+        .iter()
+        .filter(|(at, _)| *at > Duration::from_secs(1))
+        .collect();
+    assert!(late.len() >= 5, "too few frames: {ages:?}");
+    let oldest = late.iter().map(|(_, age)| *age).max().unwrap();
+    assert!(
+        oldest < Duration::from_millis(1500),
+        "a frame {oldest:?} old reached the slow reader: {ages:?}"
+    );
+    let stats = server.stats().await;
+    let me = &stats["clients"][0];
+    assert!(
+        me["frames_skipped_slow_link"].as_u64().unwrap() > 20,
+        "{stats}"
+    );
+    assert!(me["queue_delay_ms"].as_f64().is_some(), "{stats}");
 }

@@ -1,5 +1,6 @@
 //! `/stream.mjpg`: headers, whole parts that decode, aliases, `?fps=`, idling with no viewer.
 
+use futures_util::StreamExt as _;
 use std::time::{Duration, SystemTime};
 
 use crate::support::{Server, client, decode, next_part, open_stream, pattern_config};
@@ -162,4 +163,44 @@ async fn the_stream_body_is_not_chunked_for_a_raw_socket_reader() {
     let jpeg = &body[part_head_end..part_head_end + length];
     assert_eq!(decode(&bytes::Bytes::copy_from_slice(jpeg)), (320, 240));
     assert!(body[part_head_end + length..].starts_with(b"\r\n--FRAME\r\n"));
+}
+
+/// A browser showing the stream as an image gets each part's header block right after
+/// the previous JPEG (so Chromium shows every frame on arrival, not one late); everyone
+/// else, and a browser that asks with `?advance_headers=0`, gets parts with a length and
+/// a capture time.
+#[tokio::test]
+async fn a_browsers_image_request_gets_the_next_header_block_ahead() {
+    let server = Server::start(pattern_config()).await;
+    let open = |path: &'static str| {
+        let url = server.url(path);
+        async move {
+            let response = client()
+                .get(url)
+                .header("sec-fetch-dest", "image")
+                .send()
+                .await
+                .unwrap();
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            mjpeg_wire::multipart::PartStream::new(response.bytes_stream(), Some(&content_type))
+        }
+    };
+    let mut parts = Box::pin(open("/stream.mjpg").await);
+    for _ in 0..3 {
+        let part = parts.next().await.unwrap().unwrap();
+        assert_eq!(part.content_type(), Some("image/jpeg"));
+        assert_eq!(part.content_length(), None);
+        assert_eq!(part.timestamp(), None);
+        assert_eq!(decode(part.body()), (320, 240));
+    }
+    let mut parts = Box::pin(open("/stream.mjpg?advance_headers=0").await);
+    let part = parts.next().await.unwrap().unwrap();
+    assert_eq!(part.content_length(), Some(part.body().len() as u64));
+    assert!(part.timestamp().is_some());
+    // A player sends no Sec-Fetch-Dest: ordinary parts (as the first test in this file).
+    let (_, mut parts) = open_stream(&server.url("/stream.mjpg")).await;
+    assert!(next_part(&mut parts).await.content_length().is_some());
 }

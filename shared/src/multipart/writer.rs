@@ -57,6 +57,8 @@ pub struct Writer {
     content_length: bool,
     opening: Bytes,
     part_end: Bytes,
+    advance_head: Bytes,
+    part_end_advancing: Bytes,
 }
 
 impl Default for Writer {
@@ -94,12 +96,16 @@ impl Writer {
         let nl = eol.as_str();
         let opening = Bytes::from(format!("--{boundary}{nl}"));
         let part_end = Bytes::from(format!("{nl}--{boundary}{nl}"));
+        let advance_head = Bytes::from(format!("Content-Type: image/jpeg{nl}{nl}"));
+        let part_end_advancing = Bytes::from([&part_end[..], &advance_head[..]].concat());
         Writer {
             boundary,
             eol,
             content_length,
             opening,
             part_end,
+            advance_head,
+            part_end_advancing,
         }
     }
 
@@ -142,6 +148,25 @@ impl Writer {
         self.part_end.clone()
     }
 
+    /// For browsers: the header block of the next part, sent before that part's frame
+    /// exists, so it has the type only (no `Content-Length`, no `X-Timestamp`).
+    ///
+    /// Chromium shows a part only once the next part's header block is complete (Chromium
+    /// bug 527446; its multipart parser finishes a part when it has parsed the next one's
+    /// headers). With [`Writer::part_end`] alone a browser is therefore always one frame
+    /// behind, whatever the server does. Sending the next header block right after each
+    /// JPEG (ustreamer's `advance_headers`) lets it show every frame on arrival. Readers
+    /// that want lengths and capture times get the ordinary parts.
+    pub fn advance_head(&self) -> Bytes {
+        self.advance_head.clone()
+    }
+
+    /// What follows each JPEG for a browser: [`Writer::part_end`] and
+    /// [`Writer::advance_head`] in one piece.
+    pub fn part_end_advancing(&self) -> Bytes {
+        self.part_end_advancing.clone()
+    }
+
     /// Appends one whole part (head, JPEG, end) to `out`; the opening must already be there.
     /// The server sends the three pieces separately so the JPEG is never copied; this is
     /// for files and tests.
@@ -181,6 +206,34 @@ mod tests {
             w.content_type(),
             "multipart/x-mixed-replace; boundary=FRAME"
         );
+    }
+
+    #[test]
+    fn advancing_parts_end_with_the_next_header_block() {
+        let w = Writer::default();
+        let mut out = BytesMut::new();
+        out.put(w.opening());
+        out.put(w.advance_head());
+        for jpeg in [&b"ONE"[..], b"TWO"] {
+            out.put_slice(jpeg);
+            out.put(w.part_end_advancing());
+        }
+        assert_eq!(
+            &out[..],
+            b"--FRAME\r\nContent-Type: image/jpeg\r\n\r\n\
+              ONE\r\n--FRAME\r\nContent-Type: image/jpeg\r\n\r\n\
+              TWO\r\n--FRAME\r\nContent-Type: image/jpeg\r\n\r\n"
+        );
+        // Our own parser reads such parts by their boundaries.
+        let mut parser = crate::multipart::Parser::new(Some("FRAME"));
+        parser.push(out.freeze());
+        let first = parser.next_part().unwrap().unwrap();
+        let second = parser.next_part().unwrap().unwrap();
+        assert_eq!(
+            (&first.body()[..], &second.body()[..]),
+            (&b"ONE"[..], &b"TWO"[..])
+        );
+        assert_eq!(first.timestamp(), None);
     }
 
     #[test]

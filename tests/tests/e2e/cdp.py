@@ -5,7 +5,12 @@ evaluates what the page knows of itself (its data- attributes, the stats panel, 
 status line, the image's size), printing one JSON object per sample; takes a screenshot
 at the end. Needs Debian's python3-websocket (and chromium).
 
-usage: cdp.py CHROMIUM URL SCREENSHOT.png SECONDS [SECONDS ...]
+With --frames, each sample also says which frame the page shows and which is the newest:
+`frame.before` is /stats' newest_frame just before, `frame.shown` the number read from the
+test pattern's strip in the stream image (drawn to a canvas), `frame.after` newest_frame
+just after. The strip is read by the rule mjpeg_wire::strip documents.
+
+usage: cdp.py [--frames] CHROMIUM URL SCREENSHOT.png SECONDS [SECONDS ...]
 """
 import base64
 import json
@@ -19,7 +24,11 @@ import urllib.request
 
 import websocket
 
-chromium, url, screenshot, *samples = sys.argv[1:]
+args = sys.argv[1:]
+frames = args[:1] == ["--frames"]
+if frames:
+    args = args[1:]
+chromium, url, screenshot, *samples = args
 samples = sorted(float(s) for s in samples)
 profile = tempfile.mkdtemp(prefix="e2e-cdp-")
 browser = subprocess.Popen(
@@ -63,11 +72,55 @@ try:
         uptime: document.getElementById("uptime").textContent,
         natural: [document.getElementById("live").naturalWidth,
                   document.getElementById("live").naturalHeight]})"""
+    # The strip: the bottom min(h/4, 16) rows, 32 cells of floor(w/32) pixels; a cell is
+    # white when the mean integer luma of the middle half of its width, on the strip's
+    # middle row, is at least 128. Cells 0,1 and 30,31 are white,black and black,white;
+    # 2-25 are the number (MSB first), 26-29 its count of 1 bits modulo 16.
+    frame_probe = """(async () => {
+        const newest = async () =>
+            (await (await fetch("/stats", {cache: "no-store"})).json()).newest_frame;
+        const before = await newest();
+        const img = document.getElementById("live");
+        const w = img.naturalWidth, h = img.naturalHeight;
+        let shown = null;
+        if (w >= 64) {
+            const canvas = document.createElement("canvas");
+            canvas.width = w; canvas.height = h;
+            const ctx = canvas.getContext("2d");
+            ctx.drawImage(img, 0, 0);
+            const strip = Math.min(Math.floor(h / 4), 16);
+            const row = ctx.getImageData(0, h - Math.floor(strip / 2) - 1, w, 1).data;
+            const cell = Math.floor(w / 32);
+            const white = [];
+            for (let i = 0; i < 32; i++) {
+                const from = i * cell + Math.floor(cell / 4);
+                const to = Math.max(i * cell + cell - Math.floor(cell / 4), from + 1);
+                let sum = 0, n = 0;
+                for (let x = from; x < to; x++, n++) {
+                    const p = x * 4;
+                    sum += Math.floor((299 * row[p] + 587 * row[p + 1] + 114 * row[p + 2]) / 1000);
+                }
+                white.push(sum >= 128 * n);
+            }
+            const bits = (a, b) => white.slice(a, b).reduce((acc, v) => acc * 2 + (v ? 1 : 0), 0);
+            const number = bits(2, 26), check = bits(26, 30);
+            const ones = white.slice(2, 26).filter(v => v).length;
+            if (white[0] && !white[1] && !white[30] && white[31] && ones % 16 === check) {
+                shown = number;
+            }
+        }
+        const after = await newest();
+        return JSON.stringify({before, shown, after});
+    })()"""
     for at in samples:
         time.sleep(max(0.0, start + at - time.time()))
         result = call("Runtime.evaluate", expression=probe, returnByValue=True)
         sample = json.loads(result["result"]["value"])
         sample["t"] = at
+        if frames:
+            result = call("Runtime.evaluate", expression=frame_probe, returnByValue=True,
+                          awaitPromise=True)
+            sample["frame"] = json.loads(result["result"]["value"])
         print(json.dumps(sample), flush=True)
     shot = call("Page.captureScreenshot", format="png")
     with open(screenshot, "wb") as f:

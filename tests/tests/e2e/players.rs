@@ -126,11 +126,22 @@ fn chromium_samples(
     screenshot: &std::path::Path,
     seconds: &[f64],
 ) -> Vec<serde_json::Value> {
+    chromium_probe(&[], url, screenshot, seconds)
+}
+
+/// [`chromium_samples`] with cdp.py's options (`--frames`).
+fn chromium_probe(
+    options: &[&str],
+    url: &str,
+    screenshot: &std::path::Path,
+    seconds: &[f64],
+) -> Vec<serde_json::Value> {
     let chromium = player("chromium", "chromium").expect("chromium");
     // The DevTools client speaks WebSocket.
     python_module("websocket", "python3-websocket");
     let out = Command::new(PYTHON)
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/e2e/cdp.py"))
+        .args(options)
         .args([&chromium, url])
         .arg(screenshot)
         .args(seconds.iter().map(|s| s.to_string()))
@@ -177,6 +188,57 @@ fn chromium_shows_the_live_picture_and_the_stats() {
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG"), "{}", shot.display());
     eprintln!("screenshot: {}", shot.display());
+}
+
+/// Chromium shows each frame when it arrives, not when the next one starts: the frame
+/// number read from the test pattern's strip in the page's image is the newest the server
+/// has, or the one before (published while the browser was receiving it), never older.
+/// 640x480 at 24 fps, as the recipe's defaults. With the delimiter alone after each JPEG,
+/// Chromium was one behind in every sample ({1: 24}); with the next header block sent
+/// ahead for browsers, it shows the newest ({0: 24}), and most samples must.
+#[test]
+fn chromium_shows_the_newest_frame_or_the_one_before() {
+    let server = Server::start(&["--source", "test", "--size", "640x480", "--fps", "24"]);
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("chromium-strip.png");
+    let seconds: Vec<f64> = (0..24).map(|i| 2.0 + f64::from(i) * 0.25).collect();
+    let samples = chromium_probe(&["--frames"], &server.url("/"), &shot, &seconds);
+    let modulus = mjpeg_wire::strip::MODULUS;
+    let mut behind_counts = std::collections::BTreeMap::<u64, usize>::new();
+    for sample in &samples {
+        let frame = &sample["frame"];
+        let (Some(before), Some(after)) = (frame["before"].as_u64(), frame["after"].as_u64())
+        else {
+            panic!("/stats gave no newest frame: {sample}");
+        };
+        let shown = frame["shown"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no frame number readable in the picture: {sample}"));
+        // The newest when the probe began, minus the one shown (numbers wrap at 2^24).
+        let behind = (before % modulus + modulus - shown) % modulus;
+        *behind_counts.entry(behind).or_default() += 1;
+        assert!(
+            behind <= 1 || behind > modulus / 2,
+            "the page shows frame {shown}, {behind} behind the newest ({before}): {sample}"
+        );
+        assert!(
+            shown <= after % modulus,
+            "a frame newer than the server's newest? {sample}"
+        );
+    }
+    eprintln!(
+        "frames behind the newest, over {} samples: {behind_counts:?}",
+        samples.len()
+    );
+    let newest = behind_counts.get(&0).copied().unwrap_or(0)
+        + behind_counts
+            .range(modulus / 2..)
+            .map(|(_, n)| n)
+            .sum::<usize>();
+    assert!(
+        newest * 2 >= samples.len(),
+        "the page shows the newest frame in only {newest} of {} samples: {behind_counts:?}",
+        samples.len()
+    );
 }
 
 /// The page reconnects its stream by itself when the server restarts, and says so.

@@ -1,0 +1,463 @@
+//! How far behind a stream client is: bytes handed to its connection that have not reached
+//! it yet, and when there is room for another frame.
+//!
+//! This is what keeps a slow link live. Latest-frame-wins alone is not enough: the kernel
+//! takes megabytes into a socket's send buffer, and on a 1 Mbit/s link each megabyte is
+//! eight seconds of pictures waiting their turn (the original recipe shows a median age of
+//! 4.5 s there). So before a client gets a frame, its stream asks [`Link::check`] whether
+//! what it was sent has (nearly) arrived, and while it has not, the client waits and then
+//! skips to the newest frame instead.
+//!
+//! Bytes on their way sit in two places: hyper's write buffer (handed over by the body but
+//! not yet written to the socket; [`CountingIo`] counts what was written) and the kernel's
+//! send queue, whose unacknowledged bytes (`SIOCOUTQ`) include those waiting in a slow
+//! link's queue. A fast client drains both long before the next frame, so it gets every one.
+
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// What a connection's socket shares with the stream bodies served on it.
+#[derive(Debug)]
+pub struct Backlog {
+    /// Bytes written into the socket so far.
+    written: AtomicU64,
+    /// The socket, while it is open; -1 after.
+    fd: AtomicI32,
+}
+
+impl Backlog {
+    /// Bytes written into the socket so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Bytes written into the socket that the client has not acknowledged yet.
+    pub fn unacknowledged(&self) -> u64 {
+        unacknowledged(self.fd.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    /// A backlog for no socket (a body under test): nothing is ever queued in the kernel.
+    pub fn detached() -> Arc<Self> {
+        Arc::new(Backlog {
+            written: AtomicU64::new(0),
+            fd: AtomicI32::new(-1),
+        })
+    }
+}
+
+/// The bytes in `fd`'s send queue that the peer has not acknowledged (`SIOCOUTQ`, which is
+/// `TIOCOUTQ` on Linux): unsent ones and those in flight, a slow link's queue included.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn unacknowledged(fd: RawFd) -> Option<u64> {
+    if fd < 0 {
+        return None;
+    }
+    let mut bytes: libc::c_int = 0;
+    // SAFETY: TIOCOUTQ writes one c_int through the pointer, which points at a live local
+    // c_int. On a descriptor that is not a socket (or no longer open) the call fails with
+    // an error and writes nothing; it never changes the descriptor.
+    let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut bytes as *mut libc::c_int) };
+    (rc == 0).then(|| u64::try_from(bytes).unwrap_or(0))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged(_fd: RawFd) -> Option<u64> {
+    None
+}
+
+/// A socket that counts the bytes written into it, for [`Backlog`].
+#[derive(Debug)]
+pub struct CountingIo<T> {
+    inner: T,
+    backlog: Arc<Backlog>,
+}
+
+impl<T: AsRawFd> CountingIo<T> {
+    /// Wraps `inner`; the [`Backlog`] it returns reads the socket's queue.
+    pub fn new(inner: T) -> (Self, Arc<Backlog>) {
+        let backlog = Arc::new(Backlog {
+            written: AtomicU64::new(0),
+            fd: AtomicI32::new(inner.as_raw_fd()),
+        });
+        (
+            CountingIo {
+                inner,
+                backlog: backlog.clone(),
+            },
+            backlog,
+        )
+    }
+}
+
+impl<T> Drop for CountingIo<T> {
+    fn drop(&mut self) {
+        // Before `inner` closes the descriptor, so that the number is never read after it
+        // may belong to another socket.
+        self.backlog.fd.store(-1, Ordering::Relaxed);
+    }
+}
+
+impl<T> CountingIo<T> {
+    fn count(&self, poll: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if let Poll::Ready(Ok(n)) = &poll {
+            self.backlog.written.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        poll
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for CountingIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for CountingIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.count(poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.count(poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Whether a client can take another frame now.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Room {
+    /// What it was sent has (nearly) arrived: send the newest frame.
+    Ready,
+    /// Still `queued` bytes on their way; look again after `retry_in`.
+    Behind {
+        /// Bytes not yet at the client.
+        queued: u64,
+        /// When to look again.
+        retry_in: Duration,
+        /// Whether bytes arrived since the last look (the client is slow, not gone).
+        progressed: bool,
+    },
+}
+
+/// One stream's view of its link: what it handed over, what arrived, and how fast.
+#[derive(Debug)]
+pub struct Link {
+    backlog: Arc<Backlog>,
+    /// `backlog.written()` when the stream began: earlier responses on the connection.
+    written_before: u64,
+    /// Bytes the body handed to hyper.
+    handed: u64,
+    drain: Drain,
+}
+
+impl Link {
+    /// A stream starting now on the connection `backlog` watches.
+    pub fn new(backlog: Arc<Backlog>) -> Self {
+        Link {
+            written_before: backlog.written(),
+            backlog,
+            handed: 0,
+            drain: Drain::default(),
+        }
+    }
+
+    /// The body handed `bytes` more to the connection.
+    pub fn handed(&mut self, bytes: usize) {
+        self.handed += bytes as u64;
+    }
+
+    /// Bytes handed over that have not reached the client: in hyper's buffer plus in the
+    /// kernel's queue. (The response head counts as written but not as handed, which makes
+    /// this up to its size too small: a few hundred bytes, well under the allowance.)
+    pub fn queued(&self) -> u64 {
+        let written = self.backlog.written().saturating_sub(self.written_before);
+        self.handed.saturating_sub(written) + self.backlog.unacknowledged()
+    }
+
+    /// Looks at the link now.
+    pub fn check(&mut self, now: Instant) -> Room {
+        let queued = self.queued();
+        self.drain.observe(now, self.handed, queued)
+    }
+
+    /// How long what is queued now takes to arrive, at the rate the link has shown.
+    pub fn delay(&self, queued: u64) -> Duration {
+        self.drain.delay(queued)
+    }
+}
+
+/// The link's drain rate, learnt from how fast queued bytes arrive, and the decision made
+/// from it. Pure arithmetic on observations, so it is tested without a network.
+#[derive(Debug, Default)]
+pub struct Drain {
+    /// Bytes per second, smoothed; `None` until measured.
+    rate: Option<f64>,
+    /// The last look: when, bytes delivered by then, and whether any were queued.
+    last: Option<(Instant, u64, u64)>,
+}
+
+impl Drain {
+    /// The queue may hold this much and the next frame still go out: enough to keep the
+    /// link busy while the next frame is fetched, little enough to add almost no delay.
+    const ALLOWANCE_MIN: u64 = 4096;
+    /// ... or what the link carries in this long, on a fast link.
+    const ALLOWANCE_TIME: Duration = Duration::from_millis(20);
+    /// Shortest and longest wait before looking again.
+    const RETRY_MIN: Duration = Duration::from_millis(2);
+    const RETRY_MAX: Duration = Duration::from_millis(25);
+    /// Wait when the rate is not known yet.
+    const RETRY_UNKNOWN: Duration = Duration::from_millis(5);
+    /// Rate samples closer together than this are too noisy to use.
+    const SAMPLE_MIN: Duration = Duration::from_millis(20);
+    /// Weight of a new rate sample.
+    const SMOOTHING: f64 = 0.3;
+
+    /// Bytes that may be queued when the next frame goes out.
+    pub fn allowance(&self) -> u64 {
+        let by_rate = self
+            .rate
+            .map_or(0.0, |r| r * Self::ALLOWANCE_TIME.as_secs_f64());
+        Self::ALLOWANCE_MIN.max(by_rate as u64)
+    }
+
+    /// Learns from `queued` of `handed` bytes being still on their way at `now`, and says
+    /// whether there is room for a frame.
+    pub fn observe(&mut self, now: Instant, handed: u64, queued: u64) -> Room {
+        let delivered = handed.saturating_sub(queued);
+        let mut progressed = true;
+        match self.last {
+            Some((then, before, queued_then)) => {
+                progressed = delivered > before;
+                let dt = now.saturating_duration_since(then);
+                // Only a link that had bytes waiting the whole time shows its rate.
+                if queued_then > 0 && queued > 0 && dt >= Self::SAMPLE_MIN {
+                    let sample = delivered.saturating_sub(before) as f64 / dt.as_secs_f64();
+                    self.rate = Some(match self.rate {
+                        Some(r) => r + Self::SMOOTHING * (sample - r),
+                        None => sample,
+                    });
+                    self.last = Some((now, delivered, queued));
+                } else if dt >= Self::SAMPLE_MIN || queued == 0 || queued_then == 0 {
+                    self.last = Some((now, delivered, queued));
+                }
+            }
+            None => self.last = Some((now, delivered, queued)),
+        }
+        let allowance = self.allowance();
+        if queued <= allowance {
+            return Room::Ready;
+        }
+        let retry_in = match self.rate {
+            Some(r) if r > 0.0 => Duration::try_from_secs_f64((queued - allowance) as f64 / r)
+                .unwrap_or(Self::RETRY_MAX)
+                .clamp(Self::RETRY_MIN, Self::RETRY_MAX),
+            _ => Self::RETRY_UNKNOWN,
+        };
+        Room::Behind {
+            queued,
+            retry_in,
+            progressed,
+        }
+    }
+
+    /// How long `queued` bytes take to arrive at the measured rate (zero while unknown).
+    pub fn delay(&self, queued: u64) -> Duration {
+        match self.rate {
+            Some(r) if r > 0.0 => {
+                Duration::try_from_secs_f64(queued as f64 / r).unwrap_or(Duration::MAX)
+            }
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A 1 Mbit/s link (125 kB/s) and a sender that hands it a 16 kB frame whenever
+    /// `Drain` says there is room, with a new frame every 42 ms (24 fps).
+    fn simulate(seconds: u64) -> (u64, u64, Vec<Duration>) {
+        let rate = 125_000.0;
+        let start = Instant::now();
+        let mut drain = Drain::default();
+        let (mut handed, mut delivered) = (0u64, 0f64);
+        let (mut frames, mut skipped) = (0u64, 0u64);
+        let mut ages = Vec::new();
+        // Frames queued on the link: (bytes end at, capture time).
+        let mut in_flight: Vec<(u64, Duration)> = Vec::new();
+        let mut last_frame_sent = 0u64;
+        let mut t = Duration::ZERO;
+        let mut next_look = Duration::ZERO;
+        while t < Duration::from_secs(seconds) {
+            let queued = handed - delivered as u64;
+            if t >= next_look {
+                match drain.observe(start + t, handed, queued) {
+                    Room::Ready => {
+                        // The newest frame: captured at the last 42 ms tick.
+                        let n = t.as_millis() as u64 / 42;
+                        if n > last_frame_sent || frames == 0 {
+                            skipped += n.saturating_sub(last_frame_sent + 1);
+                            last_frame_sent = n;
+                            handed += 16_000;
+                            in_flight.push((handed, MS * (n as u32 * 42)));
+                            frames += 1;
+                        }
+                        next_look = t + MS;
+                    }
+                    Room::Behind { retry_in, .. } => next_look = t + retry_in,
+                }
+            }
+            t += MS;
+            delivered = (delivered + rate / 1000.0).min(handed as f64);
+            in_flight.retain(|(end, captured)| {
+                let arrived = delivered as u64 >= *end;
+                if arrived {
+                    ages.push(t - *captured);
+                }
+                !arrived
+            });
+        }
+        (frames, skipped, ages)
+    }
+
+    #[test]
+    fn a_slow_link_gets_fresh_frames_and_stays_busy() {
+        let (frames, skipped, mut ages) = simulate(10);
+        // The link carries 7.8 frames a second; at least 90 % of it is used.
+        assert!(frames >= 70, "{frames} frames in 10 s");
+        assert!(skipped > 100, "{skipped} skipped");
+        ages.sort();
+        let p99 = ages[ages.len() * 99 / 100];
+        assert!(p99 < 250 * MS, "p99 age {p99:?}");
+    }
+
+    #[test]
+    fn an_empty_queue_is_ready_and_a_full_one_is_not() {
+        let now = Instant::now();
+        let mut d = Drain::default();
+        assert_eq!(d.observe(now, 16_000, 0), Room::Ready);
+        assert_eq!(d.observe(now + MS, 32_000, 4096), Room::Ready);
+        match d.observe(now + 2 * MS, 48_000, 20_000) {
+            Room::Behind { queued, .. } => assert_eq!(queued, 20_000),
+            Room::Ready => panic!("20 kB queued must wait"),
+        }
+    }
+
+    #[test]
+    fn the_rate_is_learnt_while_bytes_wait() {
+        let now = Instant::now();
+        let mut d = Drain::default();
+        assert_eq!(d.delay(10_000), Duration::ZERO);
+        // 100 kB queued, 12.5 kB arriving every 100 ms: 125 kB/s.
+        for i in 0..5u32 {
+            let delivered = u64::from(i) * 12_500;
+            d.observe(now + 100 * MS * i, 100_000, 100_000 - delivered);
+        }
+        let delay = d.delay(125_000);
+        assert!((990 * MS..1010 * MS).contains(&delay), "{delay:?}");
+        // Waits about as long as the excess takes to drain.
+        match d.observe(now + 500 * MS, 100_000, 40_000) {
+            Room::Behind {
+                retry_in,
+                progressed,
+                ..
+            } => {
+                assert_eq!(retry_in, Drain::RETRY_MAX);
+                assert!(progressed);
+            }
+            Room::Ready => panic!("40 kB queued must wait"),
+        }
+        // Closer than a rate sample: the rate stays, and 1.9 kB over the allowance at
+        // 125 kB/s is 15 ms.
+        match d.observe(now + 505 * MS, 100_000, 6_000) {
+            Room::Behind { retry_in, .. } => assert!(retry_in < 20 * MS, "{retry_in:?}"),
+            Room::Ready => panic!("over the allowance"),
+        }
+    }
+
+    #[test]
+    fn a_fast_link_may_queue_more() {
+        let now = Instant::now();
+        let mut d = Drain::default();
+        // 10 MB/s: 20 ms of it is 200 kB.
+        d.observe(now, 1_000_000, 1_000_000);
+        d.observe(now + 50 * MS, 1_000_000, 500_000);
+        assert_eq!(d.allowance(), 200_000);
+    }
+
+    #[test]
+    fn the_written_count_follows_the_socket() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let (mut io, backlog) = CountingIo::new(server);
+            let mut link = Link::new(backlog.clone());
+            io.write_all(&[7u8; 10_000]).await.unwrap();
+            link.handed(10_000);
+            assert_eq!(backlog.written(), 10_000);
+            // Loopback acknowledges at once once the client has the bytes.
+            let mut client = client;
+            let mut buf = vec![0u8; 10_000];
+            client.read_exact(&mut buf).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(link.queued(), 0);
+            // A client that stops reading: once its receive buffer is full, what the
+            // server writes stays in the server's queue, and the ioctl sees it.
+            let mut stuck = 0u64;
+            loop {
+                match io.inner.try_write(&[1u8; 65_536]) {
+                    Ok(n) => stuck += n as u64,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("{e}"),
+                }
+            }
+            assert!(backlog.unacknowledged() > 0, "{stuck} bytes written");
+            assert!(backlog.unacknowledged() <= stuck);
+            drop(io);
+            assert_eq!(backlog.unacknowledged(), 0);
+        });
+    }
+}
