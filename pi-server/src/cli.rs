@@ -8,6 +8,8 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 
 use crate::config::{Config, Size, SourceSpec, parse_duration};
+use crate::error::Error;
+use crate::http::auth::Access;
 use crate::source::v4l2::ControlSetting;
 
 /// Serve a Raspberry Pi camera (or a file, a pipe or a test pattern) as MJPEG over HTTP.
@@ -66,9 +68,44 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_clients: u32,
 
-    /// Drop a stream client that accepts no data for this long (e.g. 10s, 500ms).
+    /// Most open connections of any kind (streaming, idle, half-sent requests); more are
+    /// answered 503 with Retry-After at once. Keep it under the process's file limit.
+    #[arg(long, env = "PI_SERVER_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Close a connection that has not sent a whole request head within this (a client
+    /// that says nothing, or trickles its request byte by byte).
+    #[arg(long, env = "PI_SERVER_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// Drop a client that accepts no data for this long (e.g. 10s, 500ms): a stream
+    /// client whose link delivers nothing, or any response that cannot be written.
     #[arg(long, env = "PI_SERVER_CLIENT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub client_timeout: Duration,
+
+    /// Ask for a user name and password (HTTP Basic), USER:PASSWORD. Prefer --auth-file
+    /// or the environment variable: a flag's value is visible to every user in `ps`.
+    /// Without TLS (--tls-cert) the password crosses the network readable.
+    #[arg(
+        long,
+        env = "PI_SERVER_AUTH",
+        value_name = "USER:PASSWORD",
+        hide_env_values = true,
+        conflicts_with = "auth_file"
+    )]
+    pub auth: Option<String>,
+
+    /// Read --auth's USER:PASSWORD from the first line of FILE (make it readable by the
+    /// server's user only).
+    #[arg(long, env = "PI_SERVER_AUTH_FILE", value_name = "FILE")]
+    pub auth_file: Option<PathBuf>,
+
+    /// Also accept a token from the first line of FILE, given as ?token=TOKEN on any URL
+    /// (browsers do not send a password with an <img>; the index page passes its token on
+    /// to the stream). At least 16 characters of letters, digits and - _ . ~
+    #[arg(long, env = "PI_SERVER_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 
     /// Send `Access-Control-Allow-Origin: ORIGIN` (e.g. '*' or https://example.org) so that
     /// pages elsewhere can read /stats and snapshots; off by default.
@@ -122,10 +159,42 @@ fn parse_origin(s: &str) -> Result<String, String> {
         .map_err(|_| format!("{s:?} cannot be sent as a header value"))
 }
 
+/// The first line of a secret file, or an error that names the flag and the file.
+fn read_secret(flag: &str, path: &Path) -> Result<String, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Credentials(format!("{flag} {}: cannot read it: {e}", path.display()))
+    })?;
+    let line = text.lines().next().unwrap_or("").trim().to_string();
+    if line.is_empty() {
+        return Err(Error::Credentials(format!(
+            "{flag} {}: the first line is empty",
+            path.display()
+        )));
+    }
+    Ok(line)
+}
+
 impl Cli {
-    /// The server settings these flags ask for.
-    pub fn config(&self) -> Config {
-        Config {
+    /// Who may watch, from --auth, --auth-file and --token-file.
+    pub fn access(&self) -> Result<Access, Error> {
+        let basic = match (&self.auth, &self.auth_file) {
+            (Some(b), _) => Some(b.clone()),
+            (None, Some(path)) => Some(read_secret("--auth-file", path)?),
+            (None, None) => None,
+        };
+        let token = match &self.token_file {
+            Some(path) => Some(read_secret("--token-file", path)?),
+            None => None,
+        };
+        Access::new(basic.as_deref(), token.as_deref())
+            .map_err(|e| Error::Credentials(e.to_string()))
+    }
+
+    /// The server settings these flags ask for; fails only on credentials that cannot be
+    /// read or used.
+    pub fn config(&self) -> Result<Config, Error> {
+        Ok(Config {
+            access: self.access()?,
             source: self.source.clone(),
             size: self.size,
             fps: self.fps,
@@ -135,10 +204,12 @@ impl Cli {
             min_quality: self.min_quality,
             quality: self.quality,
             max_clients: self.max_clients as usize,
+            max_connections: self.max_connections as usize,
+            header_timeout: self.header_timeout,
             client_timeout: self.client_timeout,
             allow_origin: self.allow_origin.clone(),
             ..Config::default()
-        }
+        })
     }
 }
 
@@ -266,7 +337,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_recipe() {
         let cli = Cli::try_parse_from(["pi-server"]).unwrap();
-        let config = cli.config();
+        let config = cli.config().unwrap();
         assert_eq!(cli.listen.port(), 8000);
         assert_eq!(config.size.to_string(), "640x480");
         assert_eq!(config.fps, 24);
@@ -286,7 +357,7 @@ mod tests {
             "--drop-same-frames",
         ])
         .unwrap();
-        let config = cli.config();
+        let config = cli.config().unwrap();
         assert_eq!(config.source, SourceSpec::V4l2("/dev/video0".into()));
         let controls: Vec<String> = config.controls.iter().map(|c| c.to_string()).collect();
         assert_eq!(controls, ["brightness=60", "exposure_absolute=100"]);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::http::auth::Access;
 use crate::source::pattern::Scene;
 use crate::source::v4l2::ControlSetting;
 
@@ -31,8 +32,16 @@ pub struct Config {
     pub quality: u8,
     /// Most simultaneous stream clients; more get 503.
     pub max_clients: usize,
-    /// A stream client whose socket accepts nothing for this long is dropped.
+    /// Most open connections of any kind (idle, streaming, anything); more get 503 at once.
+    pub max_connections: usize,
+    /// A connection that has not sent a whole request head this long after it opened (or
+    /// after its previous response) is closed.
+    pub header_timeout: Duration,
+    /// A client whose socket accepts nothing for this long is dropped (a stream client, or
+    /// any response that cannot be written).
     pub client_timeout: Duration,
+    /// Who may watch: credentials or a token, or anyone.
+    pub access: Access,
     /// Value of `Access-Control-Allow-Origin` on every response, if any.
     pub allow_origin: Option<String>,
     /// How long `/snapshot.jpg` waits for a frame before answering 503.
@@ -55,7 +64,10 @@ impl Default for Config {
             min_quality: 30,
             quality: 80,
             max_clients: 1000,
+            max_connections: 1024,
+            header_timeout: Duration::from_secs(10),
             client_timeout: Duration::from_secs(10),
+            access: Access::open(),
             allow_origin: None,
             snapshot_timeout: Duration::from_secs(3),
         }

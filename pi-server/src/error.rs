@@ -30,6 +30,10 @@ pub enum Error {
         /// What the system said.
         cause: io::Error,
     },
+    /// A credential setting (--auth, --auth-file, --token-file) that cannot be read or used;
+    /// the message names the flag.
+    #[error("{0}")]
+    Credentials(String),
     /// The frame source could not be opened or started.
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -40,7 +44,7 @@ impl Error {
     /// opposed to a fault of the server or the system (exit status 1).
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::AddrInUse { .. } | Error::Listen { .. } => true,
+            Error::AddrInUse { .. } | Error::Listen { .. } | Error::Credentials(_) => true,
             Error::Source(e) => e.is_user_error(),
         }
     }

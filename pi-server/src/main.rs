@@ -50,8 +50,9 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         // Signal handlers first, so that a signal during start-up is not lost.
         let shutdown = pi_server::shutdown::signal();
+        let config = cli.config()?;
         let listener = pi_server::bind(cli.listen)?;
-        pi_server::run(listener, cli.config(), shutdown).await
+        pi_server::run(listener, config, shutdown).await
     });
     // Reading stdin blocks a runtime thread that cannot be interrupted: do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));

@@ -11,8 +11,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mjpeg_wire::multipart::Writer;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::Config;
 use crate::error::Error;
@@ -28,8 +29,14 @@ use crate::stats::Stats;
 /// make a burst of clients time out while connecting.
 const LISTEN_BACKLOG: u32 = 65_535;
 
-/// A client that opens a connection and sends no request head within this is dropped.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most header lines in a request; more are answered 431. Browsers send about 20.
+pub const MAX_HEADERS: usize = 64;
+
+/// Most bytes in a request head (request line and headers); more are answered 431.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// How long a refused connection (over `--max-connections`) gets to take its 503.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long the source gets to stop after the connections are done.
 const SOURCE_GRACE: Duration = Duration::from_millis(250);
@@ -76,6 +83,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
     let (trigger, stop) = shutdown::channel();
+    raise_file_limit(config.max_connections);
     let fanout = Fanout::new(Controls::new(config.quality, config.fps));
     if config.drop_same_frames {
         fanout.set_drop_same_frames(SAME_FRAME_KEEPALIVE);
@@ -123,6 +131,9 @@ pub async fn run(
 
     // Every connection task holds a sender; when all are gone, recv() returns None.
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    // One permit per open connection: an idle or half-sent one counts as much as a stream,
+    // so that a flood of them cannot take every file descriptor.
+    let permits = Arc::new(Semaphore::new(state.config.max_connections));
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -130,9 +141,16 @@ pub async fn run(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => {
-                tokio::spawn(serve(stream, peer, state.clone(), done_tx.clone()));
-            }
+            Ok((stream, peer)) => match permits.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    tokio::spawn(serve(stream, peer, state.clone(), done_tx.clone(), permit));
+                }
+                Err(_) => {
+                    state.stats.on_refused();
+                    tracing::debug!(%peer, "connection refused: too many connections");
+                    tokio::spawn(refuse(stream, state.config.max_connections));
+                }
+            },
             Err(e) => {
                 // Out of file descriptors, usually: back off instead of spinning.
                 tracing::warn!(cause = %e, "accept failed");
@@ -151,6 +169,24 @@ pub async fn run(
     stop_source(running).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Raises the soft limit on open files to the hard one: every connection is a descriptor,
+/// and the usual soft limit (1024) would refuse connections before `--max-connections`
+/// does. Says so when even the hard limit is too low.
+fn raise_file_limit(max_connections: usize) {
+    // Besides connections: the listener, the camera, stdio, the runtime's own.
+    const SPARE: u64 = 64;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) if limit < max_connections as u64 + SPARE => tracing::warn!(
+            limit,
+            max_connections,
+            "the open-file limit is below --max-connections; raise it (LimitNOFILE= in the \
+             systemd unit, ulimit -n) or lower --max-connections"
+        ),
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(e) => tracing::warn!(cause = %e, "cannot read or raise the open-file limit"),
+    }
 }
 
 async fn stop_source(running: Running) {
@@ -175,8 +211,36 @@ async fn stop_source(running: Running) {
     }
 }
 
-/// Serves one connection, dropping it if its stream client stops reading.
-async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done: mpsc::Sender<()>) {
+/// Answers a connection over `--max-connections` with 503 and `Retry-After`, without
+/// reading its request, and closes it; bounded in time whatever the client does.
+async fn refuse(mut stream: TcpStream, max: usize) {
+    let body = format!("503 too many connections (at most {max}); try again later\n");
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain; \
+         charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tokio::time::timeout(REFUSAL_TIMEOUT, async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await?;
+        // Read what the client sent until it closes: closing with unread bytes would send
+        // a reset, and the client might never see the 503.
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, io::Error>(())
+    })
+    .await;
+}
+
+/// Serves one connection, dropping it if its client stops reading.
+async fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    state: Arc<AppState>,
+    _done: mpsc::Sender<()>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _open = state.stats.connection_opened();
     // Frames are written whole and at once; Nagle would only delay the part end.
     let _ = stream.set_nodelay(true);
     // Counts what is written, so that the stream knows how much of it has not arrived.
@@ -194,7 +258,9 @@ async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done:
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(state.config.header_timeout)
+        .max_headers(MAX_HEADERS)
+        .max_header_size(MAX_HEAD_BYTES);
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
 
@@ -218,7 +284,8 @@ async fn serve(stream: TcpStream, peer: SocketAddr, state: Arc<AppState>, _done:
                 conn.as_mut().graceful_shutdown();
             }
             _ = tick.tick() => {
-                let stalled_for = watch.busy_for();
+                // A stream whose link delivers nothing, or any write the socket refuses.
+                let stalled_for = watch.busy_for().max(watch.backlog().write_blocked_for());
                 if stalled_for > timeout {
                     watch.mark_stalled();
                     tracing::debug!(%peer, ?stalled_for, "client stopped reading; dropping it");

@@ -126,6 +126,10 @@ impl ClientStats {
 pub struct Stats {
     started: Instant,
     next_id: AtomicU64,
+    /// Connections open now, of any kind.
+    connections: Arc<AtomicU64>,
+    /// Connections answered 503 for `--max-connections`.
+    refused: AtomicU64,
     clients: Mutex<BTreeMap<u64, Arc<ClientStats>>>,
 }
 
@@ -134,6 +138,8 @@ impl Default for Stats {
         Stats {
             started: Instant::now(),
             next_id: AtomicU64::new(1),
+            connections: Arc::new(AtomicU64::new(0)),
+            refused: AtomicU64::new(0),
             clients: Mutex::new(BTreeMap::new()),
         }
     }
@@ -168,6 +174,17 @@ impl Stats {
             stats: self.clone(),
             client,
         }
+    }
+
+    /// Counts an open connection until the returned guard drops.
+    pub fn connection_opened(&self) -> ConnectionGuard {
+        self.connections.fetch_add(1, Ordering::Relaxed);
+        ConnectionGuard(self.connections.clone())
+    }
+
+    /// Counts a connection refused for `--max-connections`.
+    pub fn on_refused(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Stream clients connected now.
@@ -209,6 +226,8 @@ impl Stats {
             frames_invalid: figures.invalid,
             kbps_sent: round(clients.iter().fold(0.0, |sum, c| sum + c.kbps)),
             client_count: clients.len(),
+            connections: self.connections.load(Ordering::Relaxed),
+            connections_refused: self.refused.load(Ordering::Relaxed),
             clients,
             uptime_s: round(now.saturating_duration_since(self.started).as_secs_f64()),
         }
@@ -233,6 +252,16 @@ pub struct RateControlReport {
 
 fn round(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
+}
+
+/// Keeps a connection counted in `/stats` while it is open.
+#[derive(Debug)]
+pub struct ConnectionGuard(Arc<AtomicU64>);
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Keeps a client registered; on drop removes it and logs one line about its visit.
@@ -300,6 +329,10 @@ pub struct StatsReport {
     pub kbps_sent: f64,
     /// Stream clients connected now.
     pub client_count: usize,
+    /// Connections open now, of any kind (streams, idle, half-sent requests).
+    pub connections: u64,
+    /// Connections answered 503 because `--max-connections` were open.
+    pub connections_refused: u64,
     /// Each stream client.
     pub clients: Vec<ClientReport>,
     /// Seconds since start.

@@ -30,9 +30,35 @@ pub struct Backlog {
     written: AtomicU64,
     /// The socket, while it is open; -1 after.
     fd: AtomicI32,
+    epoch: Instant,
+    /// Milliseconds since `epoch` (plus one) since when a write has been waiting for the
+    /// socket to take anything; 0 while writes go through.
+    blocked_since: AtomicU64,
 }
 
 impl Backlog {
+    fn new(fd: RawFd) -> Self {
+        Backlog {
+            written: AtomicU64::new(0),
+            fd: AtomicI32::new(fd),
+            epoch: Instant::now(),
+            blocked_since: AtomicU64::new(0),
+        }
+    }
+
+    /// How long the connection has been trying to write without the socket taking a
+    /// byte: the client stopped reading (and every buffer on the way is full).
+    pub fn write_blocked_for(&self) -> Duration {
+        match self.blocked_since.load(Ordering::Relaxed) {
+            0 => Duration::ZERO,
+            since => Duration::from_millis(self.now_ms().saturating_sub(since)),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64 + 1
+    }
+
     /// Bytes written into the socket so far.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
@@ -45,10 +71,7 @@ impl Backlog {
 
     /// A backlog for no socket (a body under test): nothing is ever queued in the kernel.
     pub fn detached() -> Arc<Self> {
-        Arc::new(Backlog {
-            written: AtomicU64::new(0),
-            fd: AtomicI32::new(-1),
-        })
+        Arc::new(Backlog::new(-1))
     }
 }
 
@@ -83,10 +106,7 @@ pub struct CountingIo<T> {
 impl<T: AsRawFd> CountingIo<T> {
     /// Wraps `inner`; the [`Backlog`] it returns reads the socket's queue.
     pub fn new(inner: T) -> (Self, Arc<Backlog>) {
-        let backlog = Arc::new(Backlog {
-            written: AtomicU64::new(0),
-            fd: AtomicI32::new(inner.as_raw_fd()),
-        });
+        let backlog = Arc::new(Backlog::new(inner.as_raw_fd()));
         (
             CountingIo {
                 inner,
@@ -107,8 +127,22 @@ impl<T> Drop for CountingIo<T> {
 
 impl<T> CountingIo<T> {
     fn count(&self, poll: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
-        if let Poll::Ready(Ok(n)) = &poll {
-            self.backlog.written.fetch_add(*n as u64, Ordering::Relaxed);
+        let b = &self.backlog;
+        match &poll {
+            Poll::Ready(Ok(n)) => {
+                b.written.fetch_add(*n as u64, Ordering::Relaxed);
+                b.blocked_since.store(0, Ordering::Relaxed);
+            }
+            Poll::Ready(Err(_)) => b.blocked_since.store(0, Ordering::Relaxed),
+            Poll::Pending => {
+                // Keep the earliest time while still blocked.
+                let _ = b.blocked_since.compare_exchange(
+                    0,
+                    b.now_ms(),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
+            }
         }
         poll
     }
@@ -232,7 +266,7 @@ pub struct Drain {
 impl Drain {
     /// The queue may hold this much and the next frame still go out: enough to keep the
     /// link busy while the next frame is fetched, little enough to add almost no delay.
-    const ALLOWANCE_MIN: u64 = 4096;
+    const ALLOWANCE_MIN: u64 = 2048;
     /// ... or what the link carries in this long, on a fast link.
     const ALLOWANCE_TIME: Duration = Duration::from_millis(20);
     /// Shortest and longest wait before looking again.
@@ -372,7 +406,7 @@ mod tests {
         let now = Instant::now();
         let mut d = Drain::default();
         assert_eq!(d.observe(now, 16_000, 0), Room::Ready);
-        assert_eq!(d.observe(now + MS, 32_000, 4096), Room::Ready);
+        assert_eq!(d.observe(now + MS, 32_000, 2048), Room::Ready);
         match d.observe(now + 2 * MS, 48_000, 20_000) {
             Room::Behind { queued, .. } => assert_eq!(queued, 20_000),
             Room::Ready => panic!("20 kB queued must wait"),
@@ -403,9 +437,10 @@ mod tests {
             }
             Room::Ready => panic!("40 kB queued must wait"),
         }
-        // Closer than a rate sample: the rate stays, and 1.9 kB over the allowance at
-        // 125 kB/s is 15 ms.
-        match d.observe(now + 505 * MS, 100_000, 6_000) {
+        // Closer than a rate sample: the rate stays. The allowance is 20 ms of the link
+        // (about 2.4 kB); 1.6 kB over it at about 120 kB/s is 13 ms.
+        assert!((2_300..2_500).contains(&d.allowance()), "{}", d.allowance());
+        match d.observe(now + 505 * MS, 100_000, 4_000) {
             Room::Behind { retry_in, .. } => assert!(retry_in < 20 * MS, "{retry_in:?}"),
             Room::Ready => panic!("over the allowance"),
         }

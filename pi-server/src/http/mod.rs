@@ -4,6 +4,7 @@
 //! and an endless stream of multipart chunks for `/stream.mjpg`, written only with the
 //! `mjpeg-wire` writer.
 
+pub mod auth;
 pub mod backlog;
 mod routes;
 mod stream;

@@ -79,6 +79,13 @@ async fn respond<B>(
     let Some(route) = route(req.uri().path(), req.uri().query()) else {
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
+    // Everything but the health check is for those who may watch.
+    let access = &state.config.access;
+    if route != Route::Health && !access.allows(req.headers(), req.uri().query()) {
+        // The path only: the query may hold a wrong token, and a log keeps no guesses.
+        tracing::debug!(%peer, path = req.uri().path(), "refused: no valid credentials");
+        return unauthorized(access.wants_basic());
+    }
     let head = match *req.method() {
         Method::GET => false,
         Method::HEAD => true,
@@ -179,7 +186,7 @@ fn stream_response<B>(
             .uri()
             .path_and_query()
             .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
-        let guard = state.stats.join(peer, path);
+        let guard = state.stats.join(peer, super::auth::redact(&path));
         stream::body(
             state.fanout.subscribe(),
             state.shutdown.clone(),
@@ -210,6 +217,28 @@ fn stream_response<B>(
     if let Ok(ct) = HeaderValue::from_str(&state.writer.content_type()) {
         h.insert(header::CONTENT_TYPE, ct);
     }
+    r
+}
+
+/// 401, offering Basic credentials when they are set up (a browser then asks for them).
+fn unauthorized(basic: bool) -> Response<Body> {
+    let mut r = text(
+        StatusCode::UNAUTHORIZED,
+        if basic {
+            "401 this camera asks for a user name and password\n"
+        } else {
+            "401 this camera asks for a token: add ?token=TOKEN to the URL\n"
+        },
+    );
+    let challenge = if basic {
+        r#"Basic realm="pi-server", charset="UTF-8""#
+    } else {
+        r#"Bearer realm="pi-server""#
+    };
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
     r
 }
 

@@ -12,8 +12,13 @@ async fn the_page_shows_the_stream_and_reads_stats_with_no_external_assets() {
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
         let html = r.text().await.unwrap();
-        assert!(html.contains(r#"src="stream.mjpg""#), "{path}");
-        assert!(html.contains(r#"fetch("stats""#), "{path}");
+        // The script points the image at the stream and reads /stats, both with the
+        // page's token when it has one (Chromium runs it in tests/e2e/players.rs).
+        assert!(
+            html.contains(r#".src = withToken("stream.mjpg")"#),
+            "{path}"
+        );
+        assert!(html.contains(r#"fetch(withToken("stats")"#), "{path}");
         assert!(!html.contains("http://") && !html.contains("https://"));
     }
 }

@@ -20,5 +20,11 @@ mod sources;
 /// A client that stops reading slows nobody and is dropped after `--client-timeout`.
 mod slow_clients;
 
+/// `--auth` and `--token-file`: 401 without, the stream with, no secret in /stats.
+mod auth;
+
+/// Request head size, count and time; the connection cap; responses nobody reads.
+mod limits;
+
 /// Shutdown ends every stream; the binary exits 0 on SIGTERM and 2 on user errors.
 mod lifecycle;

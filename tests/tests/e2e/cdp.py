@@ -78,7 +78,9 @@ try:
     # 2-25 are the number (MSB first), 26-29 its count of 1 bits modulo 16.
     frame_probe = """(async () => {
         const newest = async () =>
-            (await (await fetch("/stats", {cache: "no-store"})).json()).newest_frame;
+            // With the page's own token, when it was opened with one.
+            (await (await fetch(typeof withToken === "function" ? withToken("/stats") : "/stats",
+                                {cache: "no-store"})).json()).newest_frame;
         const before = await newest();
         const img = document.getElementById("live");
         const w = img.naturalWidth, h = img.naturalHeight;

@@ -241,6 +241,45 @@ fn chromium_shows_the_newest_frame_or_the_one_before() {
     );
 }
 
+/// With `--auth` and `--token-file`, a browser opened at `/?token=...` (it has no password)
+/// shows the live picture: the page passes its token on to the stream and to /stats.
+#[test]
+fn the_page_carries_its_token_to_a_protected_stream() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let token_file = dir.join(format!("e2e-token-{}", std::process::id()));
+    let token = "pAgE-t0ken_for.the-browser";
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
+    let token_path = token_file.display().to_string();
+    let server = Server::start(&[
+        "--source",
+        "test",
+        "--size",
+        "320x240",
+        "--fps",
+        "10",
+        "--auth",
+        "pi:secret",
+        "--token-file",
+        &token_path,
+    ]);
+    let shot = dir.join("chromium-token.png");
+    let samples = chromium_probe(
+        &["--frames"],
+        &server.url(&format!("/?token={token}")),
+        &shot,
+        &[2.5],
+    );
+    let _ = std::fs::remove_file(&token_file);
+    let sample = &samples[0];
+    assert_eq!(sample["natural"], serde_json::json!([320, 240]), "{sample}");
+    assert_eq!(
+        sample["size"], "320 x 240",
+        "the stats panel filled in: {sample}"
+    );
+    assert_eq!(sample["error"], "", "{sample}");
+    assert!(sample["frame"]["shown"].is_u64(), "a live frame: {sample}");
+}
+
 /// The page reconnects its stream by itself when the server restarts, and says so.
 #[test]
 fn the_page_reconnects_after_a_server_restart() {

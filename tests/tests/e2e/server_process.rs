@@ -40,6 +40,41 @@ fn a_port_in_use_names_the_port_and_the_flag_to_change_it() {
 }
 
 #[test]
+fn unusable_credentials_stop_the_start_and_name_the_flag() {
+    let dir = std::env::temp_dir().join(format!("e2e-creds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let short = dir.join("short-token");
+    std::fs::write(&short, "abc\n").unwrap();
+    let missing = dir.join("no-such-file");
+    for (args, says) in [
+        (
+            vec!["--token-file".to_string(), missing.display().to_string()],
+            "--token-file",
+        ),
+        (
+            vec!["--token-file".to_string(), short.display().to_string()],
+            "at least 16 characters",
+        ),
+        (
+            vec!["--auth".to_string(), "nopassword".to_string()],
+            "USER:PASSWORD",
+        ),
+    ] {
+        let out = Command::new(bin("pi-server"))
+            .args(["--listen", "127.0.0.1:0", "--source", "test"])
+            .args(&args)
+            .output()
+            .expect("run pi-server");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        // One clear line, no secret echoed back.
+        assert!(!stderr.contains("nopassword"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_missing_file_is_a_clear_error() {
     let out = Command::new(bin("pi-server"))
         .args([
