@@ -63,15 +63,31 @@ pub struct Cli {
     #[arg(long, env = "VIEWER_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
 
+    /// For HTTPS: also trust the certificate(s) in this PEM file, e.g. the CA that signed
+    /// the Pi's certificate, or a self-signed server certificate.
+    #[arg(long, env = "VIEWER_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
     /// Where snapshots (P) and recordings (R) are saved.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub output_dir: PathBuf,
 }
 
 impl Cli {
-    /// The pipeline settings these options describe.
-    pub fn pipeline_config(&self) -> PipelineConfig {
+    /// The pipeline settings these options describe; fails only when --ca-cert cannot be
+    /// read.
+    pub fn pipeline_config(&self) -> Result<PipelineConfig, String> {
         let mut config = PipelineConfig::new(&self.url);
+        if let Some(path) = &self.ca_cert {
+            config.extra_roots = std::fs::read(path)
+                .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", path.display()))?;
+            if !config.extra_roots.windows(11).any(|w| w == b"-----BEGIN ") {
+                return Err(format!(
+                    "--ca-cert {}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ));
+            }
+        }
         // A zero or negative value would make every read time out at once.
         config.stall_timeout = Duration::from_secs_f64(self.stall_timeout.max(0.1));
         config.max_frame_size = self.max_frame_size;
@@ -81,7 +97,7 @@ impl Cli {
                 password: self.password.clone(),
             });
         }
-        config
+        Ok(config)
     }
 }
 

@@ -34,7 +34,8 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             record_to: cli.record.then(|| cli.output_dir.clone()),
             target_kbps: cli.target_kbps,
         };
-        let summary = headless::run(cli.pipeline_config(), &options, &mut out)?;
+        let config = cli.pipeline_config().map_err(anyhow::Error::msg)?;
+        let summary = headless::run(config, &options, &mut out)?;
         // Scripts ask "did anything arrive?": 0 yes, 1 no.
         return Ok(if summary.frames > 0 {
             ExitCode::SUCCESS

@@ -41,6 +41,8 @@ pub struct PipelineConfig {
     pub max_frame_size: usize,
     /// Basic-auth credentials, when not in the URL.
     pub credentials: Option<Credentials>,
+    /// PEM certificates to trust for HTTPS besides the system's (`--ca-cert`).
+    pub extra_roots: Vec<u8>,
     /// Shortest wait before reconnecting.
     pub backoff_min: Duration,
     /// Longest wait before reconnecting.
@@ -58,6 +60,7 @@ impl PipelineConfig {
             connect_timeout: Duration::from_secs(5),
             max_frame_size: Limits::default().max_part_size,
             credentials: None,
+            extra_roots: Vec::new(),
             backoff_min: net::MIN_DELAY,
             backoff_max: net::MAX_DELAY,
         }
@@ -283,7 +286,11 @@ fn redacted(url: &Url) -> String {
 
 /// Connect, stream until it fails, wait, repeat; until stopped.
 async fn connect_loop(shared: &Shared, config: &PipelineConfig, url: &Url) {
-    let client = match net::build_client(config.stall_timeout, config.connect_timeout) {
+    let client = match net::build_client(
+        config.stall_timeout,
+        config.connect_timeout,
+        &config.extra_roots,
+    ) {
         Ok(c) => c,
         Err(e) => {
             let failure = StreamFailure::Connect {

@@ -107,6 +107,25 @@ pub struct Cli {
     #[arg(long, env = "PI_SERVER_TOKEN_FILE", value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
+    /// Serve HTTPS with this certificate (PEM: the server's certificate, then any
+    /// intermediates); needs --tls-key. Browsers and the viewer must trust its issuer.
+    #[arg(
+        long,
+        env = "PI_SERVER_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(
+        long,
+        env = "PI_SERVER_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
     /// Send `Access-Control-Allow-Origin: ORIGIN` (e.g. '*' or https://example.org) so that
     /// pages elsewhere can read /stats and snapshots; off by default.
     #[arg(long, env = "PI_SERVER_ALLOW_ORIGIN", value_name = "ORIGIN", value_parser = parse_origin)]
@@ -193,8 +212,13 @@ impl Cli {
     /// The server settings these flags ask for; fails only on credentials that cannot be
     /// read or used.
     pub fn config(&self) -> Result<Config, Error> {
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::load(cert, key)?),
+            _ => None,
+        };
         Ok(Config {
             access: self.access()?,
+            tls,
             source: self.source.clone(),
             size: self.size,
             fps: self.fps,

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::http::auth::Access;
@@ -42,6 +43,8 @@ pub struct Config {
     pub client_timeout: Duration,
     /// Who may watch: credentials or a token, or anyone.
     pub access: Access,
+    /// HTTPS (`--tls-cert`, `--tls-key`), if on.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     /// Value of `Access-Control-Allow-Origin` on every response, if any.
     pub allow_origin: Option<String>,
     /// How long `/snapshot.jpg` waits for a frame before answering 503.
@@ -68,6 +71,7 @@ impl Default for Config {
             header_timeout: Duration::from_secs(10),
             client_timeout: Duration::from_secs(10),
             access: Access::open(),
+            tls: None,
             allow_origin: None,
             snapshot_timeout: Duration::from_secs(3),
         }

@@ -34,6 +34,9 @@ pub enum Error {
     /// the message names the flag.
     #[error("{0}")]
     Credentials(String),
+    /// The TLS certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     /// The frame source could not be opened or started.
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -44,7 +47,10 @@ impl Error {
     /// opposed to a fault of the server or the system (exit status 1).
     pub fn is_user_error(&self) -> bool {
         match self {
-            Error::AddrInUse { .. } | Error::Listen { .. } | Error::Credentials(_) => true,
+            Error::AddrInUse { .. }
+            | Error::Listen { .. }
+            | Error::Credentials(_)
+            | Error::Tls(_) => true,
             Error::Source(e) => e.is_user_error(),
         }
     }

@@ -15,6 +15,7 @@ mod server;
 pub mod shutdown;
 pub mod source;
 pub mod stats;
+pub mod tls;
 
 pub use config::{Config, Size, SourceSpec};
 pub use error::Error;

@@ -117,7 +117,8 @@ pub async fn run(
             source = %source_name,
             size = %config.size,
             fps = config.fps,
-            "pi-server listening: stream at http://{host}/stream.mjpg, page at http://{host}/"
+            "pi-server listening: stream at {scheme}://{host}/stream.mjpg, page at {scheme}://{host}/",
+            scheme = if config.tls.is_some() { "https" } else { "http" },
         );
     }
     let state = Arc::new(AppState {
@@ -148,7 +149,11 @@ pub async fn run(
                 Err(_) => {
                     state.stats.on_refused();
                     tracing::debug!(%peer, "connection refused: too many connections");
-                    tokio::spawn(refuse(stream, state.config.max_connections));
+                    // Over TLS a plain-text 503 would be garbage (and a handshake costs
+                    // what the cap is there to save): just close.
+                    if state.config.tls.is_none() {
+                        tokio::spawn(refuse(stream, state.config.max_connections));
+                    }
                 }
             },
             Err(e) => {
@@ -232,7 +237,8 @@ async fn refuse(mut stream: TcpStream, max: usize) {
     .await;
 }
 
-/// Serves one connection, dropping it if its client stops reading.
+/// Serves one connection (after a TLS handshake, with TLS on), dropping it if its client
+/// stops reading.
 async fn serve(
     stream: TcpStream,
     peer: SocketAddr,
@@ -243,9 +249,29 @@ async fn serve(
     let _open = state.stats.connection_opened();
     // Frames are written whole and at once; Nagle would only delay the part end.
     let _ = stream.set_nodelay(true);
-    // Counts what is written, so that the stream knows how much of it has not arrived.
+    // Counts what is written, so that the stream knows how much of it has not arrived
+    // (with TLS, under the encryption: bytes on the wire).
     let (io, backlog) = CountingIo::new(stream);
     let watch = Arc::new(ConnWatch::new(backlog));
+    match state.config.tls.clone() {
+        None => serve_http(io, peer, state, watch).await,
+        Some(tls) => {
+            // The handshake is part of the request head's time.
+            let handshake = tokio_rustls::TlsAcceptor::from(tls).accept(io);
+            match tokio::time::timeout(state.config.header_timeout, handshake).await {
+                Ok(Ok(tls_stream)) => serve_http(tls_stream, peer, state, watch).await,
+                Ok(Err(e)) => tracing::debug!(%peer, cause = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+/// HTTP/1 over `io`, plain or TLS.
+async fn serve_http<I>(io: I, peer: SocketAddr, state: Arc<AppState>, watch: Arc<ConnWatch>)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = {
         let state = state.clone();
         let watch = watch.clone();

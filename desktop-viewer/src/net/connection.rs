@@ -49,14 +49,12 @@ pub fn parse_url(url: &str) -> Result<Url, StreamFailure> {
     };
     let parsed = Url::parse(&with_scheme).map_err(|e| invalid(e.to_string()))?;
     match parsed.scheme() {
-        "http" => {}
-        // Built without TLS on purpose: cameras on a LAN speak plain HTTP.
-        "https" => {
-            return Err(invalid(
-                "https is not supported by this build; use http".into(),
-            ));
+        "http" | "https" => {}
+        other => {
+            return Err(invalid(format!(
+                "unsupported scheme {other:?}; use http or https"
+            )));
         }
-        other => return Err(invalid(format!("unsupported scheme {other:?}; use http"))),
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(invalid("no host".into()));
@@ -67,11 +65,22 @@ pub fn parse_url(url: &str) -> Result<Url, StreamFailure> {
 /// The HTTP client for streams: a per-read timeout (stall detection), never a whole-request
 /// timeout, which would cut a healthy endless stream (reqwest's `timeout` runs until the
 /// body ends).
+///
+/// HTTPS is checked against the system's roots, plus `extra_roots` (PEM certificates,
+/// `--ca-cert`): a Pi's own CA, or the certificate of a server that signs its own.
 pub fn build_client(
     stall_timeout: Duration,
     connect_timeout: Duration,
+    extra_roots: &[u8],
 ) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    // ring, as pi-server uses: no C toolchain beyond the usual. Installing twice is a no-op
+    // error, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder();
+    if !extra_roots.is_empty() {
+        builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(extra_roots)?);
+    }
+    builder
         .read_timeout(stall_timeout)
         .connect_timeout(connect_timeout)
         // One stream per connection; a pooled idle connection to a restarted server would
@@ -211,9 +220,17 @@ pub fn classify_transport(
         if io_kind == Some(io::ErrorKind::ConnectionRefused) {
             return StreamFailure::Refused(host_port(url));
         }
+        let reason = innermost(err);
+        // rustls says "invalid peer certificate: UnknownIssuer" and the like.
+        if reason.contains("certificate") {
+            return StreamFailure::Certificate {
+                host: host_port(url),
+                reason,
+            };
+        }
         return StreamFailure::Connect {
             host: host_port(url),
-            reason: innermost(err),
+            reason,
         };
     }
     match io_kind {
@@ -291,11 +308,14 @@ mod tests {
     }
 
     #[test]
-    fn https_and_nonsense_are_refused_with_a_reason() {
-        let e = parse_url("https://cam/stream.mjpg").unwrap_err();
-        assert!(e.to_string().contains("https is not supported"), "{e}");
+    fn https_is_taken_and_nonsense_refused_with_a_reason() {
+        assert_eq!(
+            parse_url("https://cam/stream.mjpg").unwrap().scheme(),
+            "https"
+        );
         assert!(parse_url("http://").is_err());
-        assert!(parse_url("ftp://cam/x").is_err());
+        let e = parse_url("ftp://cam/x").unwrap_err();
+        assert!(e.to_string().contains("use http or https"), "{e}");
     }
 
     #[test]

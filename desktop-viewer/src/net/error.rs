@@ -28,6 +28,17 @@ pub enum StreamFailure {
         /// The system's reason.
         reason: String,
     },
+    /// HTTPS: the server's certificate is not trusted (or not for this name).
+    #[error(
+        "cannot trust the certificate of {host}: {reason}; if the server signs its own, \
+         pass the certificate that signed it with --ca-cert FILE"
+    )]
+    Certificate {
+        /// Host and port.
+        host: String,
+        /// What rustls said.
+        reason: String,
+    },
     /// No answer at all within the timeout.
     #[error("no answer from {host} within {timeout:.1?}")]
     NoAnswer {
@@ -100,6 +111,7 @@ impl StreamFailure {
             StreamFailure::InvalidUrl { .. } => "invalid URL",
             StreamFailure::Refused(_) => "refused",
             StreamFailure::Connect { .. } => "unreachable",
+            StreamFailure::Certificate { .. } => "untrusted certificate",
             StreamFailure::NoAnswer { .. } => "no answer",
             StreamFailure::Stalled(_) => "stalled",
             StreamFailure::Lost(_) => "connection lost",

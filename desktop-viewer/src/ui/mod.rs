@@ -16,7 +16,7 @@ use crate::cli::Cli;
 /// Opens the window and runs until it is closed.
 pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
     let options = AppOptions {
-        config: cli.pipeline_config(),
+        config: cli.pipeline_config().map_err(anyhow::Error::msg)?,
         target_kbps: cli.target_kbps,
         output_dir: cli.output_dir.clone(),
         connect: true,

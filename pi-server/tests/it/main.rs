@@ -23,6 +23,9 @@ mod slow_clients;
 /// `--auth` and `--token-file`: 401 without, the stream with, no secret in /stats.
 mod auth;
 
+/// `--tls-cert`/`--tls-key`: HTTPS verified against the test CA; plain HTTP turned away.
+mod tls;
+
 /// Request head size, count and time; the connection cap; responses nobody reads.
 mod limits;
 

@@ -66,12 +66,13 @@ impl Server {
                 }
             });
         }
-        // The server announces where it listens: "... stream at http://ADDR/stream.mjpg ...".
+        // The server announces where it listens: "... stream at http://ADDR/stream.mjpg ..."
+        // (https:// with TLS on).
         let addr = loop {
             let line = log
                 .recv_timeout(PATIENCE)
                 .expect("pi-server said where it listens");
-            if let Some(rest) = line.split("http://").nth(1)
+            if let Some(rest) = line.split("://").nth(1)
                 && let Some(addr) = rest.split('/').next()
                 && let Ok(addr) = addr.parse()
             {

@@ -110,3 +110,50 @@ fn the_viewer_reconnects_when_pi_server_restarts() {
         "frames arrived after the restart ({before} before): {summary}"
     );
 }
+
+/// HTTPS end to end: pi-server with `--tls-cert`/`--tls-key` (the test CA's server
+/// certificate) and the viewer trusting that CA with `--ca-cert`, and with a password
+/// from the URL. Without the CA the viewer says the certificate is not trusted and what
+/// to do.
+#[test]
+fn the_viewer_plays_https_with_a_password_and_names_an_untrusted_certificate() {
+    let tls = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../pi-server/tests/fixtures/tls"
+    );
+    let cert = format!("{tls}/server.pem");
+    let key = format!("{tls}/server.key");
+    let ca = format!("{tls}/ca.pem");
+    let server = Server::start(&[
+        "--source",
+        "test",
+        "--size",
+        "320x240",
+        "--fps",
+        "10",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--auth",
+        "pi:over tls",
+    ]);
+    let port = server.addr.port();
+    let url = format!("https://pi:over%20tls@localhost:{port}/stream.mjpg");
+    let out = viewer_command(&url, 3.0)
+        .args(["--ca-cert", &ca])
+        .output()
+        .expect("run desktop-viewer");
+    let s = summary(&out);
+    assert!(s["frames"].as_u64().unwrap() >= 10, "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+
+    let out = viewer(&url, 1.5);
+    let s = summary(&out);
+    assert_eq!(s["frames"], 0, "{s}");
+    let error = s["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot trust the certificate") && error.contains("--ca-cert"),
+        "{error}"
+    );
+}
