@@ -136,6 +136,72 @@ fn a_corrupt_frame_is_skipped_and_counted() {
     assert_eq!(v.state, ConnState::Streaming);
 }
 
+/// Content-Length that lies (too short: the frame is cut; too long: it swallows the
+/// next part's start) costs those frames and no more: the parser finds the next boundary,
+/// the connection stays up, and every honest frame after them decodes.
+#[test]
+fn lying_content_lengths_cost_only_their_frames() {
+    let server = ReplayServer::start(vec![Behavior::LyingLengths]);
+    let mut config = test_config(&server.url());
+    config.stall_timeout = Duration::from_secs(600);
+    let p = Pipeline::start(config, || {}).unwrap();
+    let v = wait_for(&p, "the honest frames after the lies", |v| {
+        v.decoded + v.dropped >= 7 && v.corrupt >= 1
+    });
+    assert_eq!(v.errors, 0, "lies do not end the connection: {v:#?}");
+    assert_eq!(v.state, ConnState::Streaming);
+    // Give the last frames time to arrive: ten sent, at most three spoilt by the lies.
+    let v = wait_for(&p, "all ten parts handled", |v| {
+        v.decoded + v.dropped >= 7 && v.frames + v.corrupt >= 10
+    });
+    assert!(v.corrupt <= 4, "only the lying parts are lost: {v:#?}");
+}
+
+/// A part whose boundary never comes is bounded by the part limit: the connection ends
+/// with "frame too large" (nothing is buffered past the limit) and the viewer reconnects.
+#[test]
+fn a_boundary_that_never_comes_is_bounded_by_the_part_limit() {
+    let server = ReplayServer::start(vec![Behavior::EndlessPart {
+        bytes: 4 * 1024 * 1024,
+    }]);
+    let mut config = test_config(&server.url());
+    config.max_frame_size = 1024 * 1024;
+    config.stall_timeout = Duration::from_secs(600);
+    let p = Pipeline::start(config, || {}).unwrap();
+    let v = wait_for(&p, "the oversized part to end the connection", |v| {
+        v.failures.contains_key("frame too large") && v.reconnects >= 1
+    });
+    assert_eq!(v.frames, 0, "{v:#?}");
+    let error = v.last_error.unwrap_or_default();
+    assert!(error.contains("larger than the limit"), "{error}");
+}
+
+/// A server that closes the connection cleanly in the middle of a frame: the half frame
+/// is not shown, the reason says so, and the viewer reconnects.
+#[test]
+fn a_server_closing_mid_frame_is_reported_and_reconnected_to() {
+    let server = ReplayServer::start(vec![
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::CloseHalfway,
+        },
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::Hang,
+        },
+    ]);
+    let p = start(&server.url());
+    let v = wait_for(&p, "the second connection's frames", |v| {
+        v.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
+    });
+    assert!(v.reconnects >= 1, "{v:#?}");
+    assert!(
+        v.failures.contains_key("connection lost") || v.failures.contains_key("ended"),
+        "{v:#?}"
+    );
+    assert_eq!(v.corrupt, 0, "the cut frame is dropped, not shown: {v:#?}");
+}
+
 #[test]
 fn a_stalled_stream_reconnects() {
     let server = ReplayServer::start(vec![Behavior::Fixture {

@@ -35,6 +35,8 @@ pub enum After {
     Hang,
     /// Send only the first half of the body, then reset the connection (RST).
     ResetHalfway,
+    /// Send only the first half of the body, then close the connection cleanly (FIN).
+    CloseHalfway,
 }
 
 /// How one connection is answered.
@@ -53,6 +55,12 @@ pub enum Behavior {
     /// Ten of the seed recipe's frames with an undecodable JPEG after the second and
     /// garbage after the fourth, then stall.
     WithCorruption,
+    /// Ten of the seed recipe's frames whose Content-Length lies: half the real length
+    /// for the third, 5000 bytes too many (swallowing the next part's start) for the
+    /// sixth; then stall.
+    LyingLengths,
+    /// A part with no Content-Length whose boundary never comes: `bytes` of filler.
+    EndlessPart { bytes: usize },
 }
 
 /// A replay server; dropping it closes the listener and every connection.
@@ -251,6 +259,44 @@ async fn serve(
             }
             std::future::pending().await
         }
+        Behavior::LyingLengths => {
+            use mjpeg_wire::multipart::Writer;
+            let w = Writer::default();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
+                w.content_type()
+            );
+            socket.write_all(head.as_bytes()).await?;
+            socket.write_all(&w.opening()).await?;
+            let now = std::time::SystemTime::now();
+            for (i, jpeg) in fixture_frames(SEED_RECIPE).iter().take(10).enumerate() {
+                let declared = match i {
+                    2 => jpeg.len() / 2,
+                    5 => jpeg.len() + 5000,
+                    _ => jpeg.len(),
+                };
+                socket.write_all(&w.part_head(declared, now)).await?;
+                socket.write_all(jpeg).await?;
+                socket.write_all(&w.part_end()).await?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            std::future::pending().await
+        }
+        Behavior::EndlessPart { bytes } => {
+            socket
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=FRAME\r\n\
+                      Connection: close\r\n\r\n--FRAME\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8",
+                )
+                .await?;
+            let filler = vec![0x55u8; 64 * 1024];
+            let mut sent = 0;
+            while sent < bytes {
+                socket.write_all(&filler).await?;
+                sent += filler.len();
+            }
+            std::future::pending().await
+        }
         Behavior::Status(code) => {
             let head = format!(
                 "HTTP/1.1 {code} Whatever\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -270,7 +316,7 @@ async fn replay(socket: &mut TcpStream, name: &str, then: After) -> std::io::Res
         .contains("transfer-encoding: chunked");
     socket.write_all(&head).await?;
     let body = match then {
-        After::ResetHalfway => &body[..body.len() / 2],
+        After::ResetHalfway | After::CloseHalfway => &body[..body.len() / 2],
         _ => &body[..],
     };
     for piece in body.chunks(8 * 1024) {
@@ -293,6 +339,8 @@ async fn replay(socket: &mut TcpStream, name: &str, then: After) -> std::io::Res
             socket.shutdown().await
         }
         After::Hang => std::future::pending().await,
+        // Mid-frame, and no end of the chunked body either: the stream just stops.
+        After::CloseHalfway => socket.shutdown().await,
         After::ResetHalfway => {
             // SO_LINGER 0: close() sends RST instead of FIN.
             socket.set_zero_linger()?;
