@@ -44,11 +44,17 @@ struct Cli {
     /// Print one JSON object instead of a line of text.
     #[arg(long)]
     json: bool,
+    /// Churn: each client hangs up after about this many seconds (0.5x to 1.5x, spread
+    /// so that hang-ups are continuous) and connects again at once; for soak tests.
+    #[arg(long, value_name = "SECONDS")]
+    reconnect_every: Option<f64>,
 }
 
 #[derive(Debug, Default)]
 struct ClientResult {
     connected: bool,
+    /// Connections that got a 200 and a stream (more than one only with churn).
+    connections: u64,
     error: Option<String>,
     frames: u64,
     bytes: u64,
@@ -69,6 +75,8 @@ struct Report {
     fps_median: f64,
     fps_max: f64,
     frames_total: u64,
+    /// Streams opened by all clients (with --reconnect-every, many per client).
+    connections_total: u64,
     mbit_per_s_total: f64,
     latency_ms_p50: Option<f64>,
     latency_ms_p99: Option<f64>,
@@ -143,8 +151,13 @@ async fn load(cli: &Cli) -> anyhow::Result<Report> {
     let start = Instant::now();
     let window_start = start + Duration::from_secs_f64(cli.warmup);
     let window_end = window_start + Duration::from_secs_f64(cli.duration);
+    let churn = cli.reconnect_every.map(Duration::from_secs_f64);
     let tasks: Vec<_> = (0..cli.clients)
-        .map(|_| tokio::spawn(client(target.clone(), window_start, window_end)))
+        .map(|i| {
+            // Spread each client's hang-ups over 0.5x..1.5x, differently per client.
+            let spread = churn.map(|c| (c, 0.5 + (i as f64 * 0.618_034) % 1.0));
+            tokio::spawn(client(target.clone(), window_start, window_end, spread))
+        })
         .collect();
 
     tokio::time::sleep_until(window_start.into()).await;
@@ -209,6 +222,7 @@ fn summarise(
         fps_median: median,
         fps_max: fps.last().copied().unwrap_or(0.0),
         frames_total,
+        connections_total: results.iter().map(|r| r.connections).sum(),
         mbit_per_s_total: bytes_total as f64 * 8.0 / 1e6 / secs,
         latency_ms_p50: pct(0.5),
         latency_ms_p99: pct(0.99),
@@ -220,16 +234,37 @@ fn summarise(
     }
 }
 
-/// One client: connect, request, read parts until the window ends.
-async fn client(target: Arc<Target>, window_start: Instant, window_end: Instant) -> ClientResult {
+/// One client: connect, request, read parts until the window ends; with `churn`, hang
+/// up every `period * factor` and connect again.
+async fn client(
+    target: Arc<Target>,
+    window_start: Instant,
+    window_end: Instant,
+    churn: Option<(Duration, f64)>,
+) -> ClientResult {
     let mut result = ClientResult::default();
-    let run = read_stream(&target, window_start, window_end, &mut result);
-    match tokio::time::timeout_at(window_end.into(), run).await {
-        Ok(Err(e)) => result.error = Some(format!("{e:#}")),
-        Ok(Ok(())) => result.error = Some("the stream ended early".into()),
-        Err(_) => {} // The window ended: the normal way out.
+    let mut factor = churn.map_or(1.0, |(_, f)| f);
+    loop {
+        let hang_up = match churn {
+            Some((period, _)) => (Instant::now() + period.mul_f64(factor)).min(window_end),
+            None => window_end,
+        };
+        let run = read_stream(&target, window_start, window_end, &mut result);
+        match tokio::time::timeout_at(hang_up.into(), run).await {
+            Ok(Err(e)) => {
+                result.error.get_or_insert(format!("{e:#}"));
+                return result;
+            }
+            Ok(Ok(())) => {
+                result.error.get_or_insert("the stream ended early".into());
+                return result;
+            }
+            Err(_) if hang_up >= window_end => return result, // the normal way out
+            Err(_) => {}
+        }
+        // The next period differs: 0.5x..1.5x, stepping by the golden ratio.
+        factor = 0.5 + (factor + 0.618_034) % 1.0;
     }
-    result
 }
 
 async fn read_stream(
@@ -277,6 +312,7 @@ async fn read_stream(
             .flatten()
     });
     result.connected = true;
+    result.connections += 1;
 
     let mut parser = Parser::new(boundary.as_deref());
     loop {
