@@ -74,6 +74,77 @@ fn unusable_credentials_stop_the_start_and_name_the_flag() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Neither a password nor a token, right or wrong, reaches the log, even at debug level:
+/// refusals log the path without the query, and stream paths have the token redacted.
+#[test]
+fn credentials_never_reach_the_log() {
+    let dir = std::env::temp_dir().join(format!("e2e-log-creds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    let token = "right-token-0123456789";
+    std::fs::write(&token_file, token).unwrap();
+    let token_path = token_file.display().to_string();
+    let server = Server::start(&[
+        "--source",
+        "test",
+        "--size",
+        "160x120",
+        "--log-level",
+        "debug",
+        "--auth",
+        "pi:right-password",
+        "--token-file",
+        &token_path,
+    ]);
+    let wrong_token = "wrong-token-9876543210";
+    for path in [
+        format!("/stream.mjpg?token={wrong_token}"),
+        format!("/snapshot.jpg?token={token}"),
+    ] {
+        let mut s = get(server.addr, &path);
+        let mut buf = [0u8; 512];
+        let _ = s.read(&mut buf);
+    }
+    // A stream with the right token, and a wrong password in a header.
+    let mut s = get(server.addr, &format!("/stream.mjpg?fps=1&token={token}"));
+    let mut buf = [0u8; 512];
+    let _ = s.read(&mut buf);
+    let mut wrong = std::net::TcpStream::connect(server.addr).unwrap();
+    // "pi:wrong-password"
+    std::io::Write::write_all(
+        &mut wrong,
+        b"GET /stats HTTP/1.1\r\nHost: pi\r\nAuthorization: Basic cGk6d3JvbmctcGFzc3dvcmQ=\r\n\r\n",
+    )
+    .unwrap();
+    let _ = wrong.read(&mut buf);
+    drop(s);
+    drop(wrong);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let log: Vec<String> = server.log.try_iter().collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        log.iter()
+            .any(|l| l.contains("refused: no valid credentials")),
+        "the refusals are logged: {log:#?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("token=…")),
+        "the stream client is logged, redacted: {log:#?}"
+    );
+    for secret in [
+        token,
+        wrong_token,
+        "right-password",
+        "wrong-password",
+        "cGk6",
+    ] {
+        assert!(
+            !log.iter().any(|l| l.contains(secret)),
+            "{secret} is in the log: {log:#?}"
+        );
+    }
+}
+
 #[test]
 fn a_missing_file_is_a_clear_error() {
     let out = Command::new(bin("pi-server"))
