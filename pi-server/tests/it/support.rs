@@ -85,6 +85,9 @@ pub fn pattern_config() -> Config {
 
 /// An HTTP client for endless streams: a read timeout per read, never a total timeout.
 pub fn client() -> reqwest::Client {
+    // reqwest is built with TLS but no crypto provider of its own (the workspace uses ring):
+    // install it before any client is made, whichever test runs first.
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .read_timeout(Duration::from_secs(30))
         .build()
