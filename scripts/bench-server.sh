@@ -11,7 +11,7 @@
 #   file-30     pi-server replaying the recipe's own frames (640x480) at 30 fps
 #   file-24     the same at 24 fps: like for like with the recipe
 #   recipe-24   the recipe's streaming.py with its stand-in camera (24 fps, fixed)
-# Results: target/bench-server/results.jsonl (one JSON object per run) and a Markdown table
+# Results: $CARGO_TARGET_DIR (or target)/bench-server/results.jsonl (one JSON object per run) and a Markdown table
 # on stdout. Needs python3 (the recipe; also formats the table) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,8 +29,8 @@ if [ ! -d ../shared/anchors/seed-recipe ]; then
 fi
 RECIPE_DIR=$(cd ../shared/anchors/seed-recipe && pwd)
 FRAMES="$RECIPE_DIR/frames.mjpg"
-BIN=target/release
-OUT=target/bench-server
+BIN="${CARGO_TARGET_DIR:-target}/release"
+OUT="${CARGO_TARGET_DIR:-target}/bench-server"
 PORT=${PORT:-18600}
 
 if [ "${BUILD:-1}" = 1 ]; then

@@ -34,6 +34,8 @@ pub struct Backlog {
     /// Milliseconds since `epoch` (plus one) since when a write has been waiting for the
     /// socket to take anything; 0 while writes go through.
     blocked_since: AtomicU64,
+    /// The connection's largest segment (`TCP_MAXSEG`), 0 if unknown.
+    segment: u64,
 }
 
 impl Backlog {
@@ -43,7 +45,13 @@ impl Backlog {
             fd: AtomicI32::new(fd),
             epoch: Instant::now(),
             blocked_since: AtomicU64::new(0),
+            segment: segment_size(fd).unwrap_or(0),
         }
+    }
+
+    /// The connection's largest segment: 1448 bytes on Ethernet, 64 KB on loopback.
+    pub fn segment_size(&self) -> u64 {
+        self.segment
     }
 
     /// How long the connection has been trying to write without the socket taking a
@@ -66,7 +74,12 @@ impl Backlog {
 
     /// Bytes written into the socket that the client has not acknowledged yet.
     pub fn unacknowledged(&self) -> u64 {
-        unacknowledged(self.fd.load(Ordering::Relaxed)).unwrap_or(0)
+        queue_ioctl(self.fd.load(Ordering::Relaxed), Queue::Unacknowledged).unwrap_or(0)
+    }
+
+    /// Of those, the bytes not even sent yet (the rest are in flight).
+    pub fn unsent(&self) -> u64 {
+        queue_ioctl(self.fd.load(Ordering::Relaxed), Queue::Unsent).unwrap_or(0)
     }
 
     /// A backlog for no socket (a body under test): nothing is ever queued in the kernel.
@@ -75,24 +88,67 @@ impl Backlog {
     }
 }
 
-/// The bytes in `fd`'s send queue that the peer has not acknowledged (`SIOCOUTQ`, which is
-/// `TIOCOUTQ` on Linux): unsent ones and those in flight, a slow link's queue included.
+/// Which count of a socket's send queue to read.
+#[derive(Debug, Clone, Copy)]
+enum Queue {
+    /// `SIOCOUTQ` (`TIOCOUTQ` on Linux): bytes the peer has not acknowledged, unsent ones and
+    /// those in flight, a slow link's queue included.
+    Unacknowledged,
+    /// `SIOCOUTQNSD`: bytes not sent yet.
+    Unsent,
+}
+
+/// Reads one count of `fd`'s send queue.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn unacknowledged(fd: RawFd) -> Option<u64> {
+fn queue_ioctl(fd: RawFd, which: Queue) -> Option<u64> {
     if fd < 0 {
         return None;
     }
+    let request = match which {
+        Queue::Unacknowledged => libc::TIOCOUTQ,
+        // The constant's type differs between libc targets; the value is 0x894B.
+        Queue::Unsent => libc::SIOCOUTQNSD as _,
+    };
     let mut bytes: libc::c_int = 0;
-    // SAFETY: TIOCOUTQ writes one c_int through the pointer, which points at a live local
-    // c_int. On a descriptor that is not a socket (or no longer open) the call fails with
-    // an error and writes nothing; it never changes the descriptor.
-    let rc = unsafe { libc::ioctl(fd, libc::TIOCOUTQ, &mut bytes as *mut libc::c_int) };
+    // SAFETY: both requests write one c_int through the pointer, which points at a live
+    // local c_int. On a descriptor that is not a TCP socket (or no longer open) the call
+    // fails with an error and writes nothing; it never changes the descriptor.
+    let rc = unsafe { libc::ioctl(fd, request, &mut bytes as *mut libc::c_int) };
     (rc == 0).then(|| u64::try_from(bytes).unwrap_or(0))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn unacknowledged(_fd: RawFd) -> Option<u64> {
+fn queue_ioctl(_fd: RawFd, _which: Queue) -> Option<u64> {
+    None
+}
+
+/// `fd`'s maximum segment size (`TCP_MAXSEG`).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn segment_size(fd: RawFd) -> Option<u64> {
+    if fd < 0 {
+        return None;
+    }
+    let mut mss: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes (one c_int) through the pointer, which
+    // points at a live local c_int, and updates `len`, a live local. On an invalid
+    // descriptor it fails and writes nothing.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_MAXSEG,
+            (&mut mss as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0).then(|| u64::try_from(mss).unwrap_or(0))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn segment_size(_fd: RawFd) -> Option<u64> {
     None
 }
 
@@ -222,9 +278,9 @@ impl Link {
     pub fn new(backlog: Arc<Backlog>) -> Self {
         Link {
             written_before: backlog.written(),
+            drain: Drain::default(),
             backlog,
             handed: 0,
-            drain: Drain::default(),
         }
     }
 
@@ -242,9 +298,17 @@ impl Link {
     }
 
     /// Looks at the link now.
+    ///
+    /// Up to one segment sent and not yet acknowledged is excused: a receiver may hold its
+    /// ACK of the last segment back for tens of milliseconds although the bytes have
+    /// arrived (on loopback, where a segment is 64 KB, that is a whole frame). Bytes not
+    /// sent yet are never excused, so a receiver that stops taking data is still behind.
     pub fn check(&mut self, now: Instant) -> Room {
         let queued = self.queued();
-        self.drain.observe(now, self.handed, queued)
+        let unacked = self.backlog.unacknowledged();
+        let in_flight = unacked.saturating_sub(self.backlog.unsent());
+        let excused = in_flight.min(self.backlog.segment_size());
+        self.drain.observe(now, self.handed, queued, excused)
     }
 
     /// How long what is queued now takes to arrive, at the rate the link has shown.
@@ -269,11 +333,15 @@ impl Drain {
     const ALLOWANCE_MIN: u64 = 2048;
     /// ... or what the link carries in this long, on a fast link.
     const ALLOWANCE_TIME: Duration = Duration::from_millis(20);
-    /// Shortest and longest wait before looking again.
+    /// Shortest and longest wait before looking again. A wait can add up to its length to
+    /// the age of the frame sent after it, and a fast client whose reader lagged for a
+    /// moment must not pay for that, so waits stay short: polling costs a slow client a
+    /// hundred cheap wake-ups a second at most.
     const RETRY_MIN: Duration = Duration::from_millis(2);
-    const RETRY_MAX: Duration = Duration::from_millis(25);
-    /// Wait when the rate is not known yet.
-    const RETRY_UNKNOWN: Duration = Duration::from_millis(5);
+    const RETRY_MAX: Duration = Duration::from_millis(10);
+    /// Wait when the rate is not known yet (a fast client usually: its queue is rarely
+    /// seen non-empty long enough to measure).
+    const RETRY_UNKNOWN: Duration = Duration::from_millis(2);
     /// Rate samples closer together than this are too noisy to use.
     const SAMPLE_MIN: Duration = Duration::from_millis(20);
     /// Weight of a new rate sample.
@@ -288,8 +356,9 @@ impl Drain {
     }
 
     /// Learns from `queued` of `handed` bytes being still on their way at `now`, and says
-    /// whether there is room for a frame.
-    pub fn observe(&mut self, now: Instant, handed: u64, queued: u64) -> Room {
+    /// whether there is room for a frame; `excused` of the queued bytes (one segment
+    /// awaiting its ACK) do not count against the allowance.
+    pub fn observe(&mut self, now: Instant, handed: u64, queued: u64, excused: u64) -> Room {
         let delivered = handed.saturating_sub(queued);
         let mut progressed = true;
         match self.last {
@@ -311,11 +380,12 @@ impl Drain {
             None => self.last = Some((now, delivered, queued)),
         }
         let allowance = self.allowance();
-        if queued <= allowance {
+        let behind = queued.saturating_sub(excused);
+        if behind <= allowance {
             return Room::Ready;
         }
         let retry_in = match self.rate {
-            Some(r) if r > 0.0 => Duration::try_from_secs_f64((queued - allowance) as f64 / r)
+            Some(r) if r > 0.0 => Duration::try_from_secs_f64((behind - allowance) as f64 / r)
                 .unwrap_or(Self::RETRY_MAX)
                 .clamp(Self::RETRY_MIN, Self::RETRY_MAX),
             _ => Self::RETRY_UNKNOWN,
@@ -361,7 +431,7 @@ mod tests {
         while t < Duration::from_secs(seconds) {
             let queued = handed - delivered as u64;
             if t >= next_look {
-                match drain.observe(start + t, handed, queued) {
+                match drain.observe(start + t, handed, queued, 0) {
                     Room::Ready => {
                         // The newest frame: captured at the last 42 ms tick.
                         let n = t.as_millis() as u64 / 42;
@@ -405,9 +475,9 @@ mod tests {
     fn an_empty_queue_is_ready_and_a_full_one_is_not() {
         let now = Instant::now();
         let mut d = Drain::default();
-        assert_eq!(d.observe(now, 16_000, 0), Room::Ready);
-        assert_eq!(d.observe(now + MS, 32_000, 2048), Room::Ready);
-        match d.observe(now + 2 * MS, 48_000, 20_000) {
+        assert_eq!(d.observe(now, 16_000, 0, 0), Room::Ready);
+        assert_eq!(d.observe(now + MS, 32_000, 2048, 0), Room::Ready);
+        match d.observe(now + 2 * MS, 48_000, 20_000, 0) {
             Room::Behind { queued, .. } => assert_eq!(queued, 20_000),
             Room::Ready => panic!("20 kB queued must wait"),
         }
@@ -421,12 +491,12 @@ mod tests {
         // 100 kB queued, 12.5 kB arriving every 100 ms: 125 kB/s.
         for i in 0..5u32 {
             let delivered = u64::from(i) * 12_500;
-            d.observe(now + 100 * MS * i, 100_000, 100_000 - delivered);
+            d.observe(now + 100 * MS * i, 100_000, 100_000 - delivered, 0);
         }
         let delay = d.delay(125_000);
         assert!((990 * MS..1010 * MS).contains(&delay), "{delay:?}");
         // Waits about as long as the excess takes to drain.
-        match d.observe(now + 500 * MS, 100_000, 40_000) {
+        match d.observe(now + 500 * MS, 100_000, 40_000, 0) {
             Room::Behind {
                 retry_in,
                 progressed,
@@ -440,10 +510,24 @@ mod tests {
         // Closer than a rate sample: the rate stays. The allowance is 20 ms of the link
         // (about 2.4 kB); 1.6 kB over it at about 120 kB/s is 13 ms.
         assert!((2_300..2_500).contains(&d.allowance()), "{}", d.allowance());
-        match d.observe(now + 505 * MS, 100_000, 4_000) {
+        match d.observe(now + 505 * MS, 100_000, 4_000, 0) {
             Room::Behind { retry_in, .. } => assert!(retry_in < 20 * MS, "{retry_in:?}"),
             Room::Ready => panic!("over the allowance"),
         }
+    }
+
+    #[test]
+    fn one_segment_waiting_for_its_ack_is_no_backlog() {
+        let now = Instant::now();
+        // Loopback: one 64 KB segment holds a whole frame, and its ACK may be delayed.
+        let mut lo = Drain::default();
+        assert_eq!(lo.observe(now, 16_000, 16_000, 16_000), Room::Ready);
+        // Ethernet: a frame is a dozen segments; 16 kB unacknowledged is a backlog.
+        let mut eth = Drain::default();
+        assert!(matches!(
+            eth.observe(now, 16_000, 16_000, 1_448),
+            Room::Behind { .. }
+        ));
     }
 
     #[test]
@@ -451,8 +535,8 @@ mod tests {
         let now = Instant::now();
         let mut d = Drain::default();
         // 10 MB/s: 20 ms of it is 200 kB.
-        d.observe(now, 1_000_000, 1_000_000);
-        d.observe(now + 50 * MS, 1_000_000, 500_000);
+        d.observe(now, 1_000_000, 1_000_000, 0);
+        d.observe(now + 50 * MS, 1_000_000, 500_000, 0);
         assert_eq!(d.allowance(), 200_000);
     }
 
@@ -470,6 +554,12 @@ mod tests {
             let (server, _) = listener.accept().await.unwrap();
             let (mut io, backlog) = CountingIo::new(server);
             let mut link = Link::new(backlog.clone());
+            // Loopback's MTU is 64 KiB, so its segments are nearly that.
+            assert!(
+                backlog.segment_size() > 16_000,
+                "{}",
+                backlog.segment_size()
+            );
             io.write_all(&[7u8; 10_000]).await.unwrap();
             link.handed(10_000);
             assert_eq!(backlog.written(), 10_000);
@@ -491,6 +581,9 @@ mod tests {
             }
             assert!(backlog.unacknowledged() > 0, "{stuck} bytes written");
             assert!(backlog.unacknowledged() <= stuck);
+            // With the receiver's window shut, most of it is not even sent: never excused.
+            assert!(backlog.unsent() > 0, "{stuck} bytes written");
+            assert!(backlog.unsent() <= backlog.unacknowledged());
             drop(io);
             assert_eq!(backlog.unacknowledged(), 0);
         });

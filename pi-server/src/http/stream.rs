@@ -122,11 +122,7 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
         }
         return Some(st.writer.opening());
     }
-    // Not another frame until the last one has (nearly) arrived.
-    let waited = match wait_for_room(st).await {
-        Ok(waited) => waited,
-        Err(reason) => return end(st, reason),
-    };
+    // hyper asked for more: the previous part is on its way.
     st.conn.ready();
     if let (Some(interval), Some(last)) = (st.min_interval, st.last_sent) {
         tokio::select! {
@@ -135,6 +131,7 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
             _ = tokio::time::sleep_until((last + interval).into()) => {}
         }
     }
+    let mut waited = false;
     let frame = loop {
         tokio::select! {
             biased;
@@ -143,12 +140,25 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
                 if changed.is_err() {
                     return end(st, LeaveReason::SourceEnded);
                 }
-                if let Some(frame) = st.rx.borrow_and_update().clone() {
-                    // Over this client's budget: skip to a later frame (counted as skipped).
-                    if st.budget.as_mut().is_none_or(|b| b.spend(frame.jpeg.len(), Instant::now())) {
-                        break frame;
-                    }
-                }
+            }
+        }
+        // A new frame exists; not before the last one has (nearly) arrived. Looking only
+        // now gives hyper the time between frames to write the last one out, so a fast
+        // client finds its queue empty and goes on at once.
+        match wait_for_room(st).await {
+            Ok(w) => waited |= w,
+            Err(reason) => return end(st, reason),
+        }
+        st.conn.ready();
+        // The newest, which may be later than the one that woke us.
+        if let Some(frame) = st.rx.borrow_and_update().clone() {
+            // Over this client's budget: skip to a later frame (counted as skipped).
+            if st
+                .budget
+                .as_mut()
+                .is_none_or(|b| b.spend(frame.jpeg.len(), Instant::now()))
+            {
+                break frame;
             }
         }
     };
