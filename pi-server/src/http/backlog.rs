@@ -270,6 +270,8 @@ pub struct Link {
     written_before: u64,
     /// Bytes the body handed to hyper.
     handed: u64,
+    /// Bytes queued at the last check.
+    last_queued: u64,
     drain: Drain,
 }
 
@@ -281,6 +283,7 @@ impl Link {
             drain: Drain::default(),
             backlog,
             handed: 0,
+            last_queued: 0,
         }
     }
 
@@ -293,8 +296,17 @@ impl Link {
     /// kernel's queue. (The response head counts as written but not as handed, which makes
     /// this up to its size too small: a few hundred bytes, well under the allowance.)
     pub fn queued(&self) -> u64 {
+        let (in_hyper, unacked) = self.places();
+        in_hyper + unacked
+    }
+
+    /// Bytes in hyper's buffer, and unacknowledged in the kernel's queue.
+    fn places(&self) -> (u64, u64) {
         let written = self.backlog.written().saturating_sub(self.written_before);
-        self.handed.saturating_sub(written) + self.backlog.unacknowledged()
+        (
+            self.handed.saturating_sub(written),
+            self.backlog.unacknowledged(),
+        )
     }
 
     /// Looks at the link now.
@@ -304,11 +316,26 @@ impl Link {
     /// arrived (on loopback, where a segment is 64 KB, that is a whole frame). Bytes not
     /// sent yet are never excused, so a receiver that stops taking data is still behind.
     pub fn check(&mut self, now: Instant) -> Room {
-        let queued = self.queued();
-        let unacked = self.backlog.unacknowledged();
-        let in_flight = unacked.saturating_sub(self.backlog.unsent());
-        let excused = in_flight.min(self.backlog.segment_size());
+        let (in_hyper, unacked) = self.places();
+        let queued = in_hyper + unacked;
+        self.last_queued = queued;
+        // The second look at the socket only when the first says there may be a backlog:
+        // a fast client costs one ioctl a frame.
+        let allowance = self.drain.allowance();
+        // Where a segment fits in the allowance (Ethernet: 1448 bytes), nothing more needs
+        // excusing; where it does not (loopback, jumbo frames), the rest of it is.
+        let excused = if queued > allowance {
+            let in_flight = unacked.saturating_sub(self.backlog.unsent());
+            in_flight.min(self.backlog.segment_size().saturating_sub(allowance))
+        } else {
+            0
+        };
         self.drain.observe(now, self.handed, queued, excused)
+    }
+
+    /// What [`Link::check`] last found queued.
+    pub fn last_queued(&self) -> u64 {
+        self.last_queued
     }
 
     /// How long what is queued now takes to arrive, at the rate the link has shown.

@@ -166,7 +166,7 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
         .last_seq
         .map_or(0, |last| frame.seq.saturating_sub(last + 1));
     st.last_seq = Some(frame.seq);
-    let queued = st.link.queued();
+    let queued = st.link.last_queued();
     st.guard.client().on_link(
         queued,
         st.link.delay(queued),
