@@ -230,14 +230,7 @@ async fn serve(
             std::future::pending().await
         }
         Behavior::WithCorruption => {
-            use mjpeg_wire::multipart::Writer;
-            let w = Writer::default();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
-                w.content_type()
-            );
-            socket.write_all(head.as_bytes()).await?;
-            socket.write_all(&w.opening()).await?;
+            let w = start_stream(&mut socket).await?;
             let now = std::time::SystemTime::now();
             for (i, jpeg) in fixture_frames(SEED_RECIPE).iter().take(10).enumerate() {
                 socket.write_all(&w.part_head(jpeg.len(), now)).await?;
@@ -260,14 +253,7 @@ async fn serve(
             std::future::pending().await
         }
         Behavior::LyingLengths => {
-            use mjpeg_wire::multipart::Writer;
-            let w = Writer::default();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
-                w.content_type()
-            );
-            socket.write_all(head.as_bytes()).await?;
-            socket.write_all(&w.opening()).await?;
+            let w = start_stream(&mut socket).await?;
             let now = std::time::SystemTime::now();
             for (i, jpeg) in fixture_frames(SEED_RECIPE).iter().take(10).enumerate() {
                 let declared = match i {
@@ -304,6 +290,19 @@ async fn serve(
             socket.write_all(head.as_bytes()).await
         }
     }
+}
+
+/// Writes a stream's response head and opening delimiter with pi-server's writer, for
+/// the behaviours that then write parts of their own making.
+async fn start_stream(socket: &mut TcpStream) -> std::io::Result<mjpeg_wire::multipart::Writer> {
+    let w = mjpeg_wire::multipart::Writer::default();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nConnection: close\r\n\r\n",
+        w.content_type()
+    );
+    socket.write_all(head.as_bytes()).await?;
+    socket.write_all(&w.opening()).await?;
+    Ok(w)
 }
 
 /// Writes the fixture as it was received: the head verbatim, the body chunk-encoded again if
