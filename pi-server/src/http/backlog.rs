@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::stopwatch::Stopwatch;
+
 /// What a connection's socket shares with the stream bodies served on it.
 #[derive(Debug)]
 pub struct Backlog {
@@ -30,10 +32,8 @@ pub struct Backlog {
     written: AtomicU64,
     /// The socket, while it is open; -1 after.
     fd: AtomicI32,
-    epoch: Instant,
-    /// Milliseconds since `epoch` (plus one) since when a write has been waiting for the
-    /// socket to take anything; 0 while writes go through.
-    blocked_since: AtomicU64,
+    /// Runs while a write waits for the socket to take anything.
+    blocked: Stopwatch,
     /// The connection's largest segment (`TCP_MAXSEG`), 0 if unknown.
     segment: u64,
 }
@@ -43,8 +43,7 @@ impl Backlog {
         Backlog {
             written: AtomicU64::new(0),
             fd: AtomicI32::new(fd),
-            epoch: Instant::now(),
-            blocked_since: AtomicU64::new(0),
+            blocked: Stopwatch::default(),
             segment: segment_size(fd).unwrap_or(0),
         }
     }
@@ -57,14 +56,7 @@ impl Backlog {
     /// How long the connection has been trying to write without the socket taking a
     /// byte: the client stopped reading (and every buffer on the way is full).
     pub fn write_blocked_for(&self) -> Duration {
-        match self.blocked_since.load(Ordering::Relaxed) {
-            0 => Duration::ZERO,
-            since => Duration::from_millis(self.now_ms().saturating_sub(since)),
-        }
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64 + 1
+        self.blocked.elapsed()
     }
 
     /// Bytes written into the socket so far.
@@ -187,18 +179,11 @@ impl<T> CountingIo<T> {
         match &poll {
             Poll::Ready(Ok(n)) => {
                 b.written.fetch_add(*n as u64, Ordering::Relaxed);
-                b.blocked_since.store(0, Ordering::Relaxed);
+                b.blocked.stop();
             }
-            Poll::Ready(Err(_)) => b.blocked_since.store(0, Ordering::Relaxed),
-            Poll::Pending => {
-                // Keep the earliest time while still blocked.
-                let _ = b.blocked_since.compare_exchange(
-                    0,
-                    b.now_ms(),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-            }
+            Poll::Ready(Err(_)) => b.blocked.stop(),
+            // Keeps the earliest time while still blocked.
+            Poll::Pending => b.blocked.start(),
         }
         poll
     }
@@ -292,15 +277,10 @@ impl Link {
         self.handed += bytes as u64;
     }
 
-    /// Bytes handed over that have not reached the client: in hyper's buffer plus in the
-    /// kernel's queue. (The response head counts as written but not as handed, which makes
-    /// this up to its size too small: a few hundred bytes, well under the allowance.)
-    pub fn queued(&self) -> u64 {
-        let (in_hyper, unacked) = self.places();
-        in_hyper + unacked
-    }
-
-    /// Bytes in hyper's buffer, and unacknowledged in the kernel's queue.
+    /// Bytes handed over that have not reached the client: in hyper's buffer, and
+    /// unacknowledged in the kernel's queue. (The response head counts as written but not
+    /// as handed, which makes the first up to its size too small: a few hundred bytes, well
+    /// under the allowance.)
     fn places(&self) -> (u64, u64) {
         let written = self.backlog.written().saturating_sub(self.written_before);
         (
@@ -333,7 +313,7 @@ impl Link {
         self.drain.observe(now, self.handed, queued, excused)
     }
 
-    /// What [`Link::check`] last found queued.
+    /// What [`Link::check`] last found queued: in hyper's buffer plus in the kernel's queue.
     pub fn last_queued(&self) -> u64 {
         self.last_queued
     }
@@ -595,7 +575,8 @@ mod tests {
             let mut buf = vec![0u8; 10_000];
             client.read_exact(&mut buf).await.unwrap();
             tokio::time::sleep(Duration::from_millis(20)).await;
-            assert_eq!(link.queued(), 0);
+            assert_eq!(link.check(Instant::now()), Room::Ready);
+            assert_eq!(link.last_queued(), 0);
             // A client that stops reading: once its receive buffer is full, what the
             // server writes stays in the server's queue, and the ioctl sees it.
             let mut stuck = 0u64;

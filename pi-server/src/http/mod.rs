@@ -7,12 +7,13 @@
 pub mod auth;
 pub mod backlog;
 mod routes;
+mod stopwatch;
 mod stream;
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -20,6 +21,7 @@ use mjpeg_wire::multipart::Writer;
 
 pub use backlog::Backlog;
 pub use routes::handle;
+use stopwatch::Stopwatch;
 
 use crate::config::Config;
 use crate::fanout::Fanout;
@@ -58,9 +60,8 @@ pub struct AppState {
 /// restarts the clock ([`ConnWatch::progress`]): a slow client is kept, a gone one dropped.
 #[derive(Debug)]
 pub struct ConnWatch {
-    epoch: Instant,
-    /// Milliseconds since `epoch` (plus one) when the body became busy; 0 when ready.
-    busy_since: AtomicU64,
+    /// Runs while the body is busy.
+    busy: Stopwatch,
     stalled: AtomicBool,
     /// The socket's queue, for the stream's slow-link check.
     backlog: Arc<Backlog>,
@@ -77,8 +78,7 @@ impl ConnWatch {
     /// A watch over the connection whose socket `backlog` reads.
     pub fn new(backlog: Arc<Backlog>) -> Self {
         ConnWatch {
-            epoch: Instant::now(),
-            busy_since: AtomicU64::new(0),
+            busy: Stopwatch::default(),
             stalled: AtomicBool::new(false),
             backlog,
         }
@@ -89,37 +89,25 @@ impl ConnWatch {
         &self.backlog
     }
 
-    fn now_ms(&self) -> u64 {
-        self.epoch.elapsed().as_millis() as u64 + 1
-    }
-
-    /// A chunk was handed over; the clock runs until the next is asked for.
+    /// A chunk was handed over; the clock runs until the next is asked for (from the
+    /// earliest time, while already busy).
     pub fn busy(&self) {
-        // Keep the earliest time while already busy.
-        let _ = self.busy_since.compare_exchange(
-            0,
-            self.now_ms(),
-            Ordering::Relaxed,
-            Ordering::Relaxed,
-        );
+        self.busy.start();
     }
 
     /// The client took some of what it was sent: busy, but from now.
     pub fn progress(&self) {
-        self.busy_since.store(self.now_ms(), Ordering::Relaxed);
+        self.busy.restart();
     }
 
     /// The connection asked for more.
     pub fn ready(&self) {
-        self.busy_since.store(0, Ordering::Relaxed);
+        self.busy.stop();
     }
 
     /// How long the current chunk has waited to be taken.
     pub fn busy_for(&self) -> Duration {
-        match self.busy_since.load(Ordering::Relaxed) {
-            0 => Duration::ZERO,
-            since => Duration::from_millis(self.now_ms().saturating_sub(since)),
-        }
+        self.busy.elapsed()
     }
 
     /// Marks the connection as dropped for stalling, for its stream's leave reason.
