@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{CommandFactory, Parser};
+use mjpeg_wire::duration::parse as parse_duration;
 
-use crate::config::{Config, Size, SourceSpec, parse_duration};
+use crate::config::{Config, Size, SourceSpec};
 use crate::error::Error;
 use crate::http::auth::Access;
 use crate::source::v4l2::ControlSetting;
