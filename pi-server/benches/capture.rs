@@ -16,16 +16,29 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pi_server::Size;
-use pi_server::fanout::{Controls, Fanout};
+use pi_server::broadcast::Broadcast;
+use pi_server::publish::{Publisher, Settings};
 use pi_server::source::JpegEncoder;
-use pi_server::source::pattern::Canvas;
+use pi_server::source::pattern::Pattern;
 use pi_server::source::raw::{RawFormat, RawFrame};
 
 const QUALITY: u8 = 80;
 const SIZES: [(u16, u16); 2] = [(640, 480), (1280, 720)];
 
+fn publisher() -> Publisher {
+    let settings = Settings {
+        quality: QUALITY,
+        ..Settings::default()
+    };
+    Publisher::new(
+        Broadcast::new(mjpeg_wire::multipart::Writer::default()),
+        &settings,
+        30,
+    )
+}
+
 /// The pattern as limited-range YUYV, as a webcam would send it.
-fn yuyv(canvas: &Canvas) -> Vec<u8> {
+fn yuyv(canvas: &Pattern) -> Vec<u8> {
     let limited = |v: u8, range: u32| (16 + u32::from(v) * range / 255) as u8;
     let mut out = Vec::with_capacity(canvas.rgb().len() / 3 * 2);
     for pair in canvas.rgb().chunks_exact(6) {
@@ -43,7 +56,7 @@ fn yuyv(canvas: &Canvas) -> Vec<u8> {
 
 fn capture(c: &mut Criterion) {
     for (w, h) in SIZES {
-        let mut canvas = Canvas::new(Size {
+        let mut canvas = Pattern::new(Size {
             width: w,
             height: h,
         });
@@ -55,12 +68,12 @@ fn capture(c: &mut Criterion) {
         let mut group = c.benchmark_group(format!("capture {w}x{h}"));
         group.throughput(Throughput::Elements(1));
 
-        let fanout = Fanout::new(Controls::new(QUALITY, 30));
+        let publisher = publisher();
         group.bench_function(
             format!("MJPEG pass-through ({} KB)", jpeg.len() / 1000),
             |b| {
                 b.iter(|| {
-                    fanout
+                    publisher
                         .publish_jpeg(Bytes::copy_from_slice(black_box(&jpeg)), SystemTime::now())
                         .unwrap()
                 })
@@ -72,7 +85,7 @@ fn capture(c: &mut Criterion) {
             b.iter(|| {
                 let frame = RawFrame::new(RawFormat::Yuyv, black_box(&raw), w, h, 0, true).unwrap();
                 let jpeg = encoder.encode_raw(frame, QUALITY).unwrap();
-                fanout.publish(jpeg, SystemTime::now(), w, h)
+                publisher.publish_valid(jpeg, SystemTime::now(), (w, h))
             })
         });
         group.finish();
@@ -83,12 +96,12 @@ fn capture(c: &mut Criterion) {
     let mut splitter = mjpeg_wire::jpeg::Splitter::new();
     splitter.push(Bytes::from_static(fixture));
     let frame = splitter.next_frame().unwrap().unwrap();
-    let fanout = Fanout::new(Controls::new(QUALITY, 30));
+    let publisher = publisher();
     c.bench_function(
         "capture 320x240 MJPEG pass-through, AVI1 without DHT",
         |b| {
             b.iter(|| {
-                fanout
+                publisher
                     .publish_jpeg(Bytes::copy_from_slice(black_box(&frame)), SystemTime::now())
                     .unwrap()
             })

@@ -14,13 +14,13 @@ use std::time::SystemTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pi_server::Size;
 use pi_server::source::JpegEncoder;
-use pi_server::source::pattern::Canvas;
+use pi_server::source::pattern::Pattern;
 
 const QUALITY: u8 = 80;
 const SIZES: [(u16, u16); 2] = [(640, 480), (1280, 720)];
 
-fn frame(width: u16, height: u16) -> Canvas {
-    let mut canvas = Canvas::new(Size { width, height });
+fn frame(width: u16, height: u16) -> Pattern {
+    let mut canvas = Pattern::new(Size { width, height });
     canvas.draw(1234, SystemTime::now(), Some("NO CAMERA - TEST PATTERN"));
     canvas
 }
@@ -85,7 +85,7 @@ fn encoders(c: &mut Criterion) {
 
 fn drawing(c: &mut Criterion) {
     for (w, h) in SIZES {
-        let mut canvas = Canvas::new(Size {
+        let mut canvas = Pattern::new(Size {
             width: w,
             height: h,
         });

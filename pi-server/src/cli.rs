@@ -8,9 +8,11 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 use mjpeg_wire::duration::parse as parse_duration;
 
-use crate::config::{Config, Size, SourceSpec};
+use crate::config::Config;
 use crate::error::Error;
 use crate::http::auth::Access;
+use crate::size::Size;
+use crate::source::SourceSpec;
 use crate::source::v4l2::ControlSetting;
 
 /// Serve a Raspberry Pi camera (or a file, a pipe or a test pattern) as MJPEG over HTTP.
@@ -218,22 +220,28 @@ impl Cli {
             _ => None,
         };
         Ok(Config {
-            access: self.access()?,
-            tls,
-            source: self.source.clone(),
-            size: self.size,
-            fps: self.fps,
-            controls: self.controls.clone(),
-            drop_same_frames: self.drop_same_frames,
-            target_kbps: self.target_kbps,
-            min_quality: self.min_quality,
-            quality: self.quality,
-            max_clients: self.max_clients as usize,
-            max_connections: self.max_connections as usize,
-            header_timeout: self.header_timeout,
-            client_timeout: self.client_timeout,
-            allow_origin: self.allow_origin.clone(),
-            ..Config::default()
+            source: crate::source::Settings {
+                spec: self.source.clone(),
+                size: self.size,
+                fps: self.fps,
+                controls: self.controls.clone(),
+            },
+            publish: crate::publish::Settings {
+                quality: self.quality,
+                target_kbps: self.target_kbps,
+                min_quality: self.min_quality,
+                drop_same_frames: self.drop_same_frames,
+            },
+            http: crate::http::Settings {
+                access: self.access()?,
+                tls,
+                max_clients: self.max_clients as usize,
+                max_connections: self.max_connections as usize,
+                header_timeout: self.header_timeout,
+                client_timeout: self.client_timeout,
+                allow_origin: self.allow_origin.clone(),
+                ..crate::http::Settings::default()
+            },
         })
     }
 }
@@ -364,9 +372,9 @@ mod tests {
         let cli = Cli::try_parse_from(["pi-server"]).unwrap();
         let config = cli.config().unwrap();
         assert_eq!(cli.listen.port(), 8000);
-        assert_eq!(config.size.to_string(), "640x480");
-        assert_eq!(config.fps, 24);
-        assert_eq!(config.source, SourceSpec::Auto);
+        assert_eq!(config.source.size.to_string(), "640x480");
+        assert_eq!(config.source.fps, 24);
+        assert_eq!(config.source.spec, SourceSpec::Auto);
     }
 
     #[test]
@@ -383,10 +391,15 @@ mod tests {
         ])
         .unwrap();
         let config = cli.config().unwrap();
-        assert_eq!(config.source, SourceSpec::V4l2("/dev/video0".into()));
-        let controls: Vec<String> = config.controls.iter().map(|c| c.to_string()).collect();
+        assert_eq!(config.source.spec, SourceSpec::V4l2("/dev/video0".into()));
+        let controls: Vec<String> = config
+            .source
+            .controls
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
         assert_eq!(controls, ["brightness=60", "exposure_absolute=100"]);
-        assert!(config.drop_same_frames);
+        assert!(config.publish.drop_same_frames);
         assert!(Cli::try_parse_from(["pi-server", "--control", "brightness"]).is_err());
     }
 

@@ -15,11 +15,12 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use crate::broadcast::Broadcast;
 use crate::config::Config;
 use crate::error::Error;
-use crate::fanout::{Controls, Fanout, SAME_FRAME_KEEPALIVE};
 use crate::http::backlog::CountingIo;
 use crate::http::{self, AppState, ConnWatch};
+use crate::publish::Publisher;
 use crate::shutdown::{self, GRACE};
 use crate::source::{self, Running};
 use crate::stats::Stats;
@@ -82,23 +83,18 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
+    let Config {
+        source: source_settings,
+        publish: publish_settings,
+        http: settings,
+    } = config;
     let (trigger, stop) = shutdown::channel();
-    raise_file_limit(config.max_connections);
-    let fanout = Fanout::new(Controls::new(config.quality, config.fps));
-    if config.drop_same_frames {
-        fanout.set_drop_same_frames(SAME_FRAME_KEEPALIVE);
-    }
-    if let Some(kbps) = config.target_kbps {
-        fanout.enable_rate_control(
-            f64::from(kbps),
-            config.min_quality,
-            config.quality,
-            f64::from(config.fps),
-        );
-    }
-    let source = source::open(&config)?;
+    raise_file_limit(settings.max_connections);
+    let broadcast = Broadcast::new(Writer::default());
+    let publisher = Publisher::new(broadcast.clone(), &publish_settings, source_settings.fps);
+    let source = source::open(&source_settings)?;
     let source_name = source.describe();
-    let running = source.start(fanout.clone(), stop.clone())?;
+    let running = source.start(publisher.clone(), stop.clone())?;
     if let Ok(addr) = listener.local_addr() {
         // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
         // the host name, e.g. raspberrypi, usually resolves on the LAN).
@@ -115,17 +111,17 @@ pub async fn run(
         tracing::info!(
             %addr,
             source = %source_name,
-            size = %config.size,
-            fps = config.fps,
+            size = %source_settings.size,
+            fps = source_settings.fps,
             "pi-server listening: stream at {scheme}://{host}/stream.mjpg, page at {scheme}://{host}/",
-            scheme = if config.tls.is_some() { "https" } else { "http" },
+            scheme = if settings.tls.is_some() { "https" } else { "http" },
         );
     }
     let state = Arc::new(AppState {
-        config,
-        fanout: fanout.clone(),
+        settings,
+        broadcast,
+        publisher,
         stats: Arc::new(Stats::default()),
-        writer: Writer::default(),
         shutdown: stop,
         source_name,
     });
@@ -134,7 +130,7 @@ pub async fn run(
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
     // One permit per open connection: an idle or half-sent one counts as much as a stream,
     // so that a flood of them cannot take every file descriptor.
-    let permits = Arc::new(Semaphore::new(state.config.max_connections));
+    let permits = Arc::new(Semaphore::new(state.settings.max_connections));
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -151,8 +147,8 @@ pub async fn run(
                     tracing::debug!(%peer, "connection refused: too many connections");
                     // Over TLS a plain-text 503 would be garbage (and a handshake costs
                     // what the cap is there to save): just close.
-                    if state.config.tls.is_none() {
-                        tokio::spawn(refuse(stream, state.config.max_connections));
+                    if state.settings.tls.is_none() {
+                        tokio::spawn(refuse(stream, state.settings.max_connections));
                     }
                 }
             },
@@ -166,7 +162,6 @@ pub async fn run(
 
     drop(listener);
     trigger.fire();
-    fanout.stop();
     drop(done_tx);
     if tokio::time::timeout(GRACE, done_rx.recv()).await.is_err() {
         tracing::warn!("some connections did not finish in time; closing them");
@@ -253,12 +248,12 @@ async fn serve(
     // (with TLS, under the encryption: bytes on the wire).
     let (io, backlog) = CountingIo::new(stream);
     let watch = Arc::new(ConnWatch::new(backlog));
-    match state.config.tls.clone() {
+    match state.settings.tls.clone() {
         None => serve_http(io, peer, state, watch).await,
         Some(tls) => {
             // The handshake is part of the request head's time.
             let handshake = tokio_rustls::TlsAcceptor::from(tls).accept(io);
-            match tokio::time::timeout(state.config.header_timeout, handshake).await {
+            match tokio::time::timeout(state.settings.header_timeout, handshake).await {
                 Ok(Ok(tls_stream)) => serve_http(tls_stream, peer, state, watch).await,
                 Ok(Err(e)) => tracing::debug!(%peer, cause = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -284,13 +279,13 @@ where
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(state.config.header_timeout)
+        .header_read_timeout(state.settings.header_timeout)
         .max_headers(MAX_HEADERS)
         .max_header_size(MAX_HEAD_BYTES);
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
 
-    let timeout = state.config.client_timeout;
+    let timeout = state.settings.client_timeout;
     let mut tick = tokio::time::interval((timeout / 4).max(Duration::from_millis(10)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut shutdown = state.shutdown.clone();

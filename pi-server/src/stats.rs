@@ -8,18 +8,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use mjpeg_wire::meter::RateMeter;
 use serde::Serialize;
 
-use crate::fanout::Fanout;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A poisoned meter or registry is still consistent enough to report from.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+use crate::lock::lock;
+use crate::publish::Publisher;
 
 /// Why a stream client left; logged once when it does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,27 +194,27 @@ impl Stats {
     }
 
     /// The `/stats` document.
-    pub fn report(&self, fanout: &Fanout, source: &str, configured_fps: u32) -> StatsReport {
+    pub fn report(&self, publisher: &Publisher, source: &str) -> StatsReport {
         let now = Instant::now();
         let clients: Vec<ClientReport> = lock(&self.clients)
             .values()
             .map(|c| c.report(now))
             .collect();
-        let figures = fanout.figures();
-        let latest = fanout.latest();
+        let figures = publisher.figures();
+        let latest = publisher.broadcast().latest();
         StatsReport {
             source: source.to_string(),
-            source_state: fanout.source_state(),
-            rate_control: fanout.rate_report().map(|r| RateControlReport {
+            source_state: publisher.state().to_string(),
+            rate_control: publisher.gate().report().map(|r| RateControlReport {
                 target_kbps: round(r.target_kbps),
                 quality: r.settings.quality,
                 fps: round(r.fps),
                 predicted_kbps: round(r.predicted_kbps),
-                in_band: crate::rate::in_band(figures.kbps, r.target_kbps),
+                in_band: crate::publish::rate::in_band(figures.kbps, r.target_kbps),
             }),
             width: latest.as_ref().map(|f| f.width),
             height: latest.as_ref().map(|f| f.height),
-            fps_configured: configured_fps,
+            fps_configured: publisher.gate().fps(),
             fps_source: round(figures.fps),
             kbps_source: round(figures.kbps),
             frames_source: figures.frames,
@@ -373,24 +369,28 @@ pub struct ClientReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fanout::Controls;
+    use crate::broadcast::Broadcast;
 
     #[test]
     fn clients_are_listed_until_their_guard_drops() {
         let stats = Arc::new(Stats::default());
-        let fanout = Fanout::new(Controls::new(80, 24));
+        let publisher = Publisher::new(
+            Broadcast::new(mjpeg_wire::multipart::Writer::default()),
+            &Default::default(),
+            24,
+        );
         let addr: SocketAddr = "127.0.0.1:5000".parse().unwrap();
         let a = stats.join(addr, "/stream.mjpg".into());
         let b = stats.join(addr, "/stream?fps=2".into());
         a.client().on_frame(1000, 0);
         a.client().on_frame(1000, 3);
-        let report = stats.report(&fanout, "test pattern", 24);
+        let report = stats.report(&publisher, "test pattern");
         assert_eq!(report.client_count, 2);
         let first = &report.clients[0];
         assert_eq!((first.frames_sent, first.frames_skipped), (2, 3));
         assert_eq!(first.bytes_sent, 2000);
         drop(a);
-        let report = stats.report(&fanout, "test pattern", 24);
+        let report = stats.report(&publisher, "test pattern");
         assert_eq!(report.client_count, 1);
         assert_eq!(report.clients[0].path, "/stream?fps=2");
         drop(b);

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod backlog;
 mod routes;
+mod settings;
 mod stopwatch;
 mod stream;
 
@@ -17,14 +18,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
-use mjpeg_wire::multipart::Writer;
 
 pub use backlog::Backlog;
 pub use routes::handle;
+pub use settings::Settings;
 use stopwatch::Stopwatch;
 
-use crate::config::Config;
-use crate::fanout::Fanout;
+use crate::broadcast::Broadcast;
+use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 use crate::stats::Stats;
 
@@ -34,14 +35,14 @@ pub type Body = UnsyncBoxBody<Bytes, Infallible>;
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct AppState {
-    /// The settings the server runs with.
-    pub config: Config,
-    /// The newest frame.
-    pub fanout: Fanout,
+    /// Access, limits and timeouts.
+    pub settings: Settings,
+    /// The newest frame, and the multipart framing every client writes.
+    pub broadcast: Broadcast,
+    /// The source's figures and state, for `/stats`.
+    pub publisher: Publisher,
     /// Clients and rates.
     pub stats: Arc<Stats>,
-    /// The multipart framing.
-    pub writer: Writer,
     /// Ends stream bodies.
     pub shutdown: Shutdown,
     /// What the frames come from, for `/stats`.

@@ -7,7 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{self, HeaderValue};
@@ -52,6 +52,18 @@ fn query_value<'q>(query: Option<&'q str>, key: &str) -> Option<&'q str> {
         .map(|(_, v)| v)
 }
 
+/// `?key=N` as a finite number above zero: `Ok(None)` when absent, `Err` when not such a
+/// number.
+fn positive_number(query: Option<&str>, key: &str) -> Result<Option<f64>, ()> {
+    match query_value(query, key) {
+        None => Ok(None),
+        Some(v) => match v.parse::<f64>() {
+            Ok(n) if n > 0.0 && n.is_finite() => Ok(Some(n)),
+            _ => Err(()),
+        },
+    }
+}
+
 /// Answers one request. Never fails: every problem is a response.
 pub async fn handle<B>(
     req: Request<B>,
@@ -60,7 +72,7 @@ pub async fn handle<B>(
     conn: Arc<ConnWatch>,
 ) -> Response<Body> {
     let mut response = respond(&req, &state, peer, conn).await;
-    if let Some(origin) = &state.config.allow_origin
+    if let Some(origin) = &state.settings.allow_origin
         && let Ok(value) = HeaderValue::from_str(origin)
     {
         response
@@ -80,7 +92,7 @@ async fn respond<B>(
         return text(StatusCode::NOT_FOUND, "404 not found\n");
     };
     // Everything but the health check is for those who may watch.
-    let access = &state.config.access;
+    let access = &state.settings.access;
     if route != Route::Health && !access.allows(req.headers(), req.uri().query()) {
         // The path only: the query may hold a wrong token, and a log keeps no guesses.
         tracing::debug!(%peer, path = req.uri().path(), "refused: no valid credentials");
@@ -106,11 +118,7 @@ async fn respond<B>(
         ),
         Route::Health => text(StatusCode::OK, "ok\n"),
         Route::Stats => {
-            let report = state.stats.report(
-                &state.fanout,
-                &state.source_name,
-                state.fanout.controls().fps(),
-            );
+            let report = state.stats.report(&state.publisher, &state.source_name);
             match serde_json::to_vec_pretty(&report) {
                 Ok(json) => no_cache(with_type(Full::new(Bytes::from(json)), "application/json")),
                 Err(e) => text(
@@ -131,29 +139,24 @@ fn stream_response<B>(
     conn: Arc<ConnWatch>,
     head: bool,
 ) -> Response<Body> {
-    let min_interval = match query_value(req.uri().query(), "fps") {
-        None => None,
-        Some(v) => match v.parse::<f64>() {
-            Ok(fps) if fps > 0.0 && fps.is_finite() => Duration::try_from_secs_f64(1.0 / fps).ok(),
-            _ => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    "400 fps must be a positive number, e.g. ?fps=5\n",
-                );
-            }
-        },
+    let query = req.uri().query();
+    let min_interval = match positive_number(query, "fps") {
+        Ok(fps) => fps.and_then(|fps| Duration::try_from_secs_f64(1.0 / fps).ok()),
+        Err(()) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "400 fps must be a positive number, e.g. ?fps=5\n",
+            );
+        }
     };
-    let max_kbps = match query_value(req.uri().query(), "kbps") {
-        None => None,
-        Some(v) => match v.parse::<f64>() {
-            Ok(kbps) if kbps > 0.0 && kbps.is_finite() => Some(kbps),
-            _ => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    "400 kbps must be a positive number of kbit/s, e.g. ?kbps=500\n",
-                );
-            }
-        },
+    let max_kbps = match positive_number(query, "kbps") {
+        Ok(kbps) => kbps,
+        Err(()) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                "400 kbps must be a positive number of kbit/s, e.g. ?kbps=500\n",
+            );
+        }
     };
     let advance_headers = match query_value(req.uri().query(), "advance_headers") {
         Some("1" | "true") => true,
@@ -166,13 +169,13 @@ fn stream_response<B>(
         }
         None => shows_images_itself(req.headers()),
     };
-    if state.stats.client_count() >= state.config.max_clients {
-        tracing::warn!(%peer, max = state.config.max_clients, "stream refused: too many clients");
+    if state.stats.client_count() >= state.settings.max_clients {
+        tracing::warn!(%peer, max = state.settings.max_clients, "stream refused: too many clients");
         let mut r = text(
             StatusCode::SERVICE_UNAVAILABLE,
             &format!(
                 "503 too many clients (at most {}); try again later\n",
-                state.config.max_clients
+                state.settings.max_clients
             ),
         );
         r.headers_mut()
@@ -188,9 +191,9 @@ fn stream_response<B>(
             .map_or_else(|| req.uri().path().to_string(), ToString::to_string);
         let guard = state.stats.join(peer, super::auth::redact(&path));
         stream::body(
-            state.fanout.subscribe(),
+            state.broadcast.subscribe(),
             state.shutdown.clone(),
-            state.writer.clone(),
+            state.broadcast.writer().clone(),
             guard,
             conn,
             stream::Options {
@@ -214,7 +217,7 @@ fn stream_response<B>(
         HeaderValue::from_static("no-cache, private"),
     );
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    if let Ok(ct) = HeaderValue::from_str(&state.writer.content_type()) {
+    if let Ok(ct) = HeaderValue::from_str(&state.broadcast.writer().content_type()) {
         h.insert(header::CONTENT_TYPE, ct);
     }
     r
@@ -262,13 +265,8 @@ fn shows_images_itself(headers: &http::HeaderMap) -> bool {
 /// The newest frame, if fresh; otherwise the next one, waiting at most `snapshot_timeout`.
 async fn snapshot(state: &Arc<AppState>) -> Response<Body> {
     // Subscribing counts as demand: an idle source wakes up for us.
-    let mut rx = state.fanout.subscribe();
-    let fresh_enough = Duration::from_secs(1);
-    let current = rx.borrow_and_update().clone().filter(|f| {
-        SystemTime::now()
-            .duration_since(f.captured)
-            .is_ok_and(|age| age < fresh_enough)
-    });
+    let mut rx = state.broadcast.subscribe();
+    let current = rx.borrow_and_update().clone().filter(|f| f.is_fresh());
     let frame = match current {
         Some(f) => Some(f),
         None => {
@@ -282,7 +280,7 @@ async fn snapshot(state: &Arc<AppState>) -> Response<Body> {
                     }
                 }
             };
-            tokio::time::timeout(state.config.snapshot_timeout, wait)
+            tokio::time::timeout(state.settings.snapshot_timeout, wait)
                 .await
                 .ok()
                 .flatten()
@@ -295,7 +293,7 @@ async fn snapshot(state: &Arc<AppState>) -> Response<Body> {
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!(
                     "503 no frame from the source ({}) within {:?}\n",
-                    state.source_name, state.config.snapshot_timeout
+                    state.source_name, state.settings.snapshot_timeout
                 ),
             );
             r.headers_mut()

@@ -12,26 +12,20 @@
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use super::backlog::{Link, Room};
+use super::{Body, ConnWatch};
+use crate::broadcast::Receiver;
+use crate::shutdown::Shutdown;
+use crate::stats::{ClientGuard, LeaveReason};
 use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame as BodyFrame;
 use mjpeg_wire::multipart::Writer;
-use tokio::sync::watch;
-
-use super::backlog::{Link, Room};
-use super::{Body, ConnWatch};
-use crate::fanout::Frame;
-use crate::shutdown::Shutdown;
-use crate::stats::{ClientGuard, LeaveReason};
-
-/// A frame captured longer ago than this is not sent to a client that just joined (the
-/// source may be idle or lost); it waits for a fresh one instead.
-const FRESH: Duration = Duration::from_secs(1);
 
 struct State {
-    rx: watch::Receiver<Option<Arc<Frame>>>,
+    rx: Receiver,
     shutdown: Shutdown,
     writer: Writer,
     guard: ClientGuard,
@@ -66,7 +60,7 @@ pub struct Options {
 /// The stream body for one client. It holds `guard`, so the client is listed in `/stats`
 /// exactly as long as the body lives.
 pub fn body(
-    mut rx: watch::Receiver<Option<Arc<Frame>>>,
+    mut rx: Receiver,
     shutdown: Shutdown,
     writer: Writer,
     guard: ClientGuard,
@@ -74,11 +68,7 @@ pub fn body(
     options: Options,
 ) -> Body {
     // A fresh frame is sent at once; a stale one (an idle source) is not shown as live.
-    let fresh = rx.borrow().as_ref().is_some_and(|f| {
-        SystemTime::now()
-            .duration_since(f.captured)
-            .is_ok_and(|age| age < FRESH)
-    });
+    let fresh = rx.borrow().as_ref().is_some_and(|f| f.is_fresh());
     if fresh {
         rx.mark_changed();
     }
@@ -177,7 +167,7 @@ async fn next_chunk(st: &mut State) -> Option<Bytes> {
     let (head, tail) = if st.advance_headers {
         (None, st.writer.part_end_advancing())
     } else {
-        (Some(frame.part_head(&st.writer)), st.writer.part_end())
+        (Some(frame.part_head()), st.writer.part_end())
     };
     st.guard.client().on_frame(
         head.as_ref().map_or(0, Bytes::len) + frame.jpeg.len() + tail.len(),

@@ -15,7 +15,7 @@ use mjpeg_wire::jpeg::{self, Splitter};
 use mjpeg_wire::multipart::Parser;
 
 use super::{FrameSource, Pacer, Running, SourceError};
-use crate::fanout::Fanout;
+use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 
 /// A recording held in memory.
@@ -83,14 +83,14 @@ impl FileSource {
         self.frames.is_empty()
     }
 
-    fn run(self, fanout: Fanout) {
-        let mut pacer = Pacer::new(fanout.clone());
+    fn run(self, publisher: Publisher, shutdown: Shutdown) {
+        let mut pacer = Pacer::new(publisher.clone(), shutdown);
         for (jpeg, width, height) in self.frames.iter().cycle() {
             if !pacer.wait_turn() {
                 break;
             }
             // The capture time is the replay time: clients measure latency from it.
-            fanout.publish(jpeg.clone(), SystemTime::now(), *width, *height);
+            publisher.publish_valid(jpeg.clone(), SystemTime::now(), (*width, *height));
         }
     }
 }
@@ -105,10 +105,14 @@ impl FrameSource for FileSource {
         )
     }
 
-    fn start(self: Box<Self>, fanout: Fanout, _shutdown: Shutdown) -> Result<Running, SourceError> {
+    fn start(
+        self: Box<Self>,
+        publisher: Publisher,
+        shutdown: Shutdown,
+    ) -> Result<Running, SourceError> {
         std::thread::Builder::new()
             .name("file".into())
-            .spawn(move || self.run(fanout))
+            .spawn(move || self.run(publisher, shutdown))
             .map(Running::Thread)
             .map_err(SourceError::Thread)
     }

@@ -1,19 +1,22 @@
-//! Frame sources: where JPEGs come from before the fan-out shares them.
+//! Frame sources: where JPEGs come from, the first stage of a frame's path.
 //!
 //! Every source implements [`FrameSource`]: it is opened (and checked) before the server
 //! starts, so that a missing file or a command that cannot run is reported at once, then
-//! started on its own thread or task, publishing into the [`Fanout`]. Sources that cost CPU
-//! (the encoder of the test pattern) idle while nobody watches; see [`Pacer`].
+//! started on its own thread or task, handing every frame to its
+//! [`Publisher`](crate::publish::Publisher) and asking it what to produce. Sources that
+//! make their own frames (the test pattern, a replayed file) are paced by [`Pacer`].
 //!
 //! Cameras (`v4l2`) plug in behind the same trait, with device loss and recovery inside.
 
+pub mod draw;
 mod encode;
 mod file;
-mod font;
 mod pacer;
 pub mod pattern;
 mod pipe;
 pub mod raw;
+mod settings;
+pub mod spec;
 pub mod v4l2;
 
 use std::io;
@@ -24,9 +27,10 @@ pub use file::FileSource;
 pub use pacer::Pacer;
 pub use pattern::PatternSource;
 pub use pipe::PipeSource;
+pub use settings::Settings;
+pub use spec::{Scene, SourceSpec};
 
-use crate::config::{Config, SourceSpec};
-use crate::fanout::Fanout;
+use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 
 /// A producer of JPEG frames.
@@ -34,8 +38,12 @@ pub trait FrameSource: Send + std::fmt::Debug {
     /// What the frames come from, for the log and `/stats` (e.g. `test pattern`).
     fn describe(&self) -> String;
 
-    /// Starts producing into `fanout` until `fanout.stop()` or `shutdown`.
-    fn start(self: Box<Self>, fanout: Fanout, shutdown: Shutdown) -> Result<Running, SourceError>;
+    /// Starts producing through `publisher` until `shutdown`.
+    fn start(
+        self: Box<Self>,
+        publisher: Publisher,
+        shutdown: Shutdown,
+    ) -> Result<Running, SourceError>;
 }
 
 /// A started source: a thread (blocking work such as encoding) or a task (pipes).
@@ -127,25 +135,25 @@ impl SourceError {
 }
 
 /// What a camera is asked for: the configured size, rate and controls.
-fn camera_request(config: &Config) -> v4l2::Request {
+fn camera_request(settings: &Settings) -> v4l2::Request {
     v4l2::Request {
-        width: u32::from(config.size.width),
-        height: u32::from(config.size.height),
-        fps: config.fps,
-        controls: config.controls.clone(),
+        width: u32::from(settings.size.width),
+        height: u32::from(settings.size.height),
+        fps: settings.fps,
+        controls: settings.controls.clone(),
     }
 }
 
-/// Opens the source `config.source` names, checking that it can work.
-pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
-    Ok(match &config.source {
-        SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(path, camera_request(config))?),
+/// Opens the source `settings` name, checking that it can work.
+pub fn open(settings: &Settings) -> Result<Box<dyn FrameSource>, SourceError> {
+    Ok(match &settings.spec {
+        SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(path, camera_request(settings))?),
         SourceSpec::Auto => {
             if let Some(path) = v4l2::list::auto_device() {
                 tracing::info!(device = %path.display(), "--source auto found a camera");
                 return Ok(Box::new(v4l2::V4l2Source::open(
                     &path,
-                    camera_request(config),
+                    camera_request(settings),
                 )?));
             }
             // Say so where people look.
@@ -155,12 +163,12 @@ pub fn open(config: &Config) -> Result<Box<dyn FrameSource>, SourceError> {
                  --source exec:'rpicam-vid -t 0 --codec mjpeg -o -'"
             );
             Box::new(PatternSource::new(
-                config.size,
+                settings.size,
                 Some("NO CAMERA - TEST PATTERN"),
             ))
         }
         SourceSpec::Test(scene) => {
-            Box::new(PatternSource::new(config.size, Some("TEST PATTERN")).with_scene(*scene))
+            Box::new(PatternSource::new(settings.size, Some("TEST PATTERN")).with_scene(*scene))
         }
         SourceSpec::File(path) => Box::new(FileSource::open(path)?),
         SourceSpec::Stdin => Box::new(PipeSource::stdin()),

@@ -1,33 +1,31 @@
-//! Paces a source at the configured frame rate, and idles it while nobody watches.
+//! Paces a source that makes its own frames (the test pattern, a replayed file) at the
+//! configured frame rate, and idles it while nobody watches.
 
 use std::time::{Duration, Instant};
 
-use crate::fanout::Fanout;
+use crate::publish::Publisher;
+use crate::shutdown::Shutdown;
 
-/// How long a source keeps producing after the last viewer left: a viewer that reconnects
-/// (a page reload) finds frames at once, and the source is not restarted for each blip.
-pub const LINGER: Duration = Duration::from_secs(2);
-
-/// Longest single sleep, so that a stop is noticed quickly even at low frame rates.
+/// Longest single sleep, so that shutdown is noticed quickly even at low frame rates or
+/// while nobody watches.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 
 /// Decides when a blocking source produces its next frame.
 #[derive(Debug)]
 pub struct Pacer {
-    fanout: Fanout,
+    publisher: Publisher,
+    shutdown: Shutdown,
     next: Instant,
-    last_demand: Instant,
 }
 
 impl Pacer {
-    /// A pacer for sources publishing into `fanout`; its frame rate is read from the
-    /// fan-out's controls on every frame.
-    pub fn new(fanout: Fanout) -> Self {
-        let now = Instant::now();
+    /// A pacer for a source publishing through `publisher`, whose frame rate it reads on
+    /// every frame, until `shutdown`.
+    pub fn new(publisher: Publisher, shutdown: Shutdown) -> Self {
         Pacer {
-            fanout,
-            next: now,
-            last_demand: now,
+            publisher,
+            shutdown,
+            next: Instant::now(),
         }
     }
 
@@ -35,23 +33,20 @@ impl Pacer {
     /// `false` once the source should stop.
     pub fn wait_turn(&mut self) -> bool {
         loop {
-            if self.fanout.is_stopped() {
+            if self.shutdown.is_triggered() {
                 return false;
             }
-            let now = Instant::now();
-            if self.fanout.has_demand() {
-                self.last_demand = now;
-            } else if now.duration_since(self.last_demand) > LINGER {
+            if !self.publisher.is_watched() {
                 // Nobody watches: produce nothing (no encoding while nobody watches).
-                if self.fanout.wait_for_demand(Duration::from_millis(500)) {
+                if self.publisher.wait_for_viewer(MAX_SLEEP) {
                     tracing::debug!("viewer arrived; source resumes");
                     self.next = Instant::now();
-                    self.last_demand = self.next;
                 }
                 continue;
             }
+            let now = Instant::now();
             if now >= self.next {
-                let interval = self.fanout.controls().frame_interval();
+                let interval = self.publisher.gate().frame_interval();
                 // Behind by more than a frame (a slow encode, a suspended machine): start
                 // afresh instead of bursting to catch up.
                 self.next = if now > self.next + interval {
@@ -60,7 +55,7 @@ impl Pacer {
                     self.next + interval
                 };
                 // Rate control may drop this frame (evenly, before any work is done on it).
-                if self.fanout.admit() {
+                if self.publisher.admit() {
                     return true;
                 }
                 continue;

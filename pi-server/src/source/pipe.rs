@@ -15,7 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::{FrameSource, Running, SourceError};
-use crate::fanout::Fanout;
+use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 
 /// First delay before restarting a command that exited.
@@ -98,10 +98,14 @@ impl FrameSource for PipeSource {
         }
     }
 
-    fn start(self: Box<Self>, fanout: Fanout, shutdown: Shutdown) -> Result<Running, SourceError> {
+    fn start(
+        self: Box<Self>,
+        publisher: Publisher,
+        shutdown: Shutdown,
+    ) -> Result<Running, SourceError> {
         let task = match self.kind {
             Kind::Stdin => tokio::spawn(async move {
-                let ended = read_frames(tokio::io::stdin(), &fanout, shutdown).await;
+                let ended = read_frames(tokio::io::stdin(), &publisher, shutdown).await;
                 if ended == Ended::Eof {
                     tracing::warn!("stdin ended; the last frame stays on show");
                 }
@@ -111,7 +115,7 @@ impl FrameSource for PipeSource {
                 program,
                 args,
                 first,
-            } => tokio::spawn(run_command(line, program, args, first, fanout, shutdown)),
+            } => tokio::spawn(run_command(line, program, args, first, publisher, shutdown)),
         };
         Ok(Running::Task(task))
     }
@@ -123,7 +127,7 @@ async fn run_command(
     program: String,
     args: Vec<String>,
     mut first: Option<Box<Child>>,
-    fanout: Fanout,
+    publisher: Publisher,
     mut shutdown: Shutdown,
 ) {
     let mut backoff = FIRST_BACKOFF;
@@ -139,7 +143,7 @@ async fn run_command(
                     tokio::spawn(log_stderr(program.clone(), stderr));
                 }
                 let ended = match child.stdout.take() {
-                    Some(stdout) => read_frames(stdout, &fanout, shutdown.clone()).await,
+                    Some(stdout) => read_frames(stdout, &publisher, shutdown.clone()).await,
                     None => Ended::Eof,
                 };
                 if ended == Ended::Shutdown {
@@ -161,9 +165,6 @@ async fn run_command(
             _ = tokio::time::sleep(backoff) => {}
         }
         backoff = (backoff * 2).min(MAX_BACKOFF);
-        if fanout.is_stopped() {
-            return;
-        }
     }
 }
 
@@ -184,7 +185,7 @@ enum Ended {
 /// Splits what `input` delivers into frames and publishes them, until it ends or shutdown.
 async fn read_frames(
     mut input: impl AsyncRead + Unpin,
-    fanout: &Fanout,
+    publisher: &Publisher,
     mut shutdown: Shutdown,
 ) -> Ended {
     let mut splitter = Splitter::new();
@@ -207,10 +208,10 @@ async fn read_frames(
                     match splitter.next_frame() {
                         Ok(Some(frame)) => {
                             // Rate control may drop this frame (evenly).
-                            if !fanout.admit() {
+                            if !publisher.admit() {
                                 continue;
                             }
-                            if let Err(e) = fanout.publish_jpeg(frame, SystemTime::now()) {
+                            if let Err(e) = publisher.publish_jpeg(frame, SystemTime::now()) {
                                 tracing::debug!(cause = %e, "frame without a JPEG header dropped");
                             }
                         }
@@ -223,9 +224,6 @@ async fn read_frames(
                 tracing::warn!(cause = %e, "reading the pipe failed");
                 break;
             }
-        }
-        if fanout.is_stopped() {
-            return Ended::Shutdown;
         }
     }
     if let Err(e) = splitter.finish() {

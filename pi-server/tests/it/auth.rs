@@ -2,7 +2,6 @@
 //! token in the URL, the health check left open, and no secret in `/stats`.
 
 use base64::Engine as _;
-use pi_server::Config;
 use pi_server::http::auth::Access;
 
 use crate::support::{Server, client, pattern_config};
@@ -10,9 +9,10 @@ use crate::support::{Server, client, pattern_config};
 const TOKEN: &str = "Zx81-spectrum_QL.2068";
 
 async fn protected() -> Server {
-    Server::start(Config {
-        access: Access::new(Some("pi:correct horse"), Some(TOKEN)).unwrap(),
-        ..pattern_config()
+    Server::start({
+        let mut config = pattern_config();
+        config.http.access = Access::new(Some("pi:correct horse"), Some(TOKEN)).unwrap();
+        config
     })
     .await
 }

@@ -38,8 +38,8 @@ async fn a_snapshot_is_the_newest_frame_as_a_plain_jpeg() {
 async fn a_snapshot_without_any_frame_is_503_with_a_reason() {
     // A command that runs but never writes a frame.
     let mut config = pattern_config();
-    config.source = SourceSpec::Exec("sleep 60".into());
-    config.snapshot_timeout = std::time::Duration::from_millis(200);
+    config.source.spec = SourceSpec::Exec("sleep 60".into());
+    config.http.snapshot_timeout = std::time::Duration::from_millis(200);
     let server = Server::start(config).await;
     let r = client()
         .get(server.url("/snapshot.jpg"))
@@ -141,7 +141,7 @@ async fn cross_origin_access_is_off_unless_configured() {
     assert!(r.headers().get("access-control-allow-origin").is_none());
 
     let mut config = pattern_config();
-    config.allow_origin = Some("*".into());
+    config.http.allow_origin = Some("*".into());
     let server = Server::start(config).await;
     for path in ["/stats", "/snapshot.jpg", "/nope"] {
         let r = client().get(server.url(path)).send().await.unwrap();
@@ -152,7 +152,7 @@ async fn cross_origin_access_is_off_unless_configured() {
 #[tokio::test]
 async fn clients_beyond_the_limit_get_503() {
     let mut config = pattern_config();
-    config.max_clients = 1;
+    config.http.max_clients = 1;
     let server = Server::start(config).await;
     let (_, mut first) = open_stream(&server.url("/stream.mjpg")).await;
     next_part(&mut first).await;

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use pi_server::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -67,9 +66,10 @@ async fn a_request_head_over_16_kib_gets_431() {
 
 #[tokio::test]
 async fn silent_and_trickling_connections_are_closed_after_the_header_timeout() {
-    let server = Server::start(Config {
-        header_timeout: Duration::from_millis(500),
-        ..pattern_config()
+    let server = Server::start({
+        let mut config = pattern_config();
+        config.http.header_timeout = Duration::from_millis(500);
+        config
     })
     .await;
     // Says nothing at all.
@@ -105,9 +105,10 @@ async fn silent_and_trickling_connections_are_closed_after_the_header_timeout() 
 
 #[tokio::test]
 async fn connections_over_the_cap_get_503_with_retry_after() {
-    let server = Server::start(Config {
-        max_connections: 3,
-        ..pattern_config()
+    let server = Server::start({
+        let mut config = pattern_config();
+        config.http.max_connections = 3;
+        config
     })
     .await;
     let mut held = Vec::new();
@@ -160,9 +161,10 @@ async fn connections_over_the_cap_get_503_with_retry_after() {
 /// nothing, through a tiny receive buffer.
 #[tokio::test]
 async fn a_client_that_reads_no_responses_is_dropped_after_the_client_timeout() {
-    let server = Server::start(Config {
-        client_timeout: Duration::from_millis(500),
-        ..pattern_config()
+    let server = Server::start({
+        let mut config = pattern_config();
+        config.http.client_timeout = Duration::from_millis(500);
+        config
     })
     .await;
     let socket = TcpSocket::new_v4().unwrap();
@@ -184,9 +186,10 @@ async fn a_client_that_reads_no_responses_is_dropped_after_the_client_timeout() 
 async fn a_thousand_idle_connections_do_not_slow_a_stream() {
     // The server and the thousand clients share this process: 2,000 descriptors and more.
     rlimit::increase_nofile_limit(8192).unwrap();
-    let server = Server::start(Config {
-        header_timeout: Duration::from_secs(60),
-        ..pattern_config()
+    let server = Server::start({
+        let mut config = pattern_config();
+        config.http.header_timeout = Duration::from_secs(60);
+        config
     })
     .await;
     let (_, mut parts) = open_stream(&server.url("/stream.mjpg")).await;

@@ -33,12 +33,10 @@ async fn a_client_that_stops_reading_slows_nobody_and_is_dropped() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.mjpeg");
     std::fs::write(&path, [big_jpeg(256 * 1024), big_jpeg(300 * 1024)].concat()).unwrap();
-    let config = Config {
-        source: SourceSpec::File(path),
-        fps: 20,
-        client_timeout: Duration::from_secs(1),
-        ..Config::default()
-    };
+    let mut config = Config::default();
+    config.source.spec = SourceSpec::File(path);
+    config.source.fps = 20;
+    config.http.client_timeout = Duration::from_secs(1);
     let server = Server::start(config).await;
 
     // The reading client counts every part it gets.

@@ -8,10 +8,9 @@ use pi_server::{Config, Error, SourceSpec};
 use crate::support::{Server, decode, fixture, jpegs, next_part, open_stream, pattern_config};
 
 fn config(source: SourceSpec) -> Config {
-    Config {
-        source,
-        ..pattern_config()
-    }
+    let mut config = pattern_config();
+    config.source.spec = source;
+    config
 }
 
 #[tokio::test]
@@ -110,9 +109,10 @@ async fn drop_same_frames_skips_repeats_of_a_still_picture() {
         still.display(),
         last.display()
     );
-    let server = Server::start(Config {
-        drop_same_frames: true,
-        ..config(SourceSpec::Exec(command))
+    let server = Server::start({
+        let mut config = config(SourceSpec::Exec(command));
+        config.publish.drop_same_frames = true;
+        config
     })
     .await;
     let (_, mut parts) = open_stream(&server.url("/stream.mjpg")).await;

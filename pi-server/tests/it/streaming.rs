@@ -35,7 +35,7 @@ async fn the_stream_has_the_recipes_headers_and_every_part_is_a_whole_jpeg() {
 #[tokio::test]
 async fn the_pattern_is_drawn_at_any_configured_size() {
     let mut config = pattern_config();
-    config.size = "176x144".parse().unwrap();
+    config.source.size = "176x144".parse().unwrap();
     let server = Server::start(config).await;
     let (_, mut parts) = open_stream(&server.url("/stream.mjpg")).await;
     let a = next_part(&mut parts).await;

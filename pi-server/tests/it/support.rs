@@ -72,15 +72,14 @@ impl Drop for Server {
 
 /// The test pattern at 320x240, 30 fps: small enough for a debug build to keep up.
 pub fn pattern_config() -> Config {
-    Config {
-        source: SourceSpec::Test(Default::default()),
-        size: Size {
-            width: 320,
-            height: 240,
-        },
-        fps: 30,
-        ..Config::default()
-    }
+    let mut config = Config::default();
+    config.source.spec = SourceSpec::Test(Default::default());
+    config.source.size = Size {
+        width: 320,
+        height: 240,
+    };
+    config.source.fps = 30;
+    config
 }
 
 /// An HTTP client for endless streams: a read timeout per read, never a total timeout.

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use mjpeg_wire::multipart::PartStream;
-use pi_server::Config;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{Server, decode, pattern_config};
@@ -19,9 +18,10 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 async fn https_server() -> Server {
     let tls = pi_server::tls::load(&fixture("server.pem"), &fixture("server.key")).unwrap();
-    Server::start(Config {
-        tls: Some(tls),
-        ..pattern_config()
+    Server::start({
+        let mut config = pattern_config();
+        config.http.tls = Some(tls);
+        config
     })
     .await
 }

@@ -102,6 +102,10 @@ pub struct RateController {
     log_complexity: Option<f64>,
     /// Smoothed full frame rate of the source (before thinning).
     full_fps: f64,
+    /// Frames the source offers per second (before thinning), from the gaps between offers.
+    offered_fps: f64,
+    /// When the source last offered a frame.
+    last_offer: Option<Instant>,
     last_frame: Option<Instant>,
     last_change: Option<Instant>,
 }
@@ -130,6 +134,8 @@ impl RateController {
             },
             log_complexity: None,
             full_fps: full_fps.max(MIN_FPS),
+            offered_fps: full_fps,
+            last_offer: None,
             last_frame: None,
             last_change: None,
         }
@@ -149,6 +155,20 @@ impl RateController {
     pub fn note_full_fps(&mut self, fps: f64) {
         if fps.is_finite() && fps >= MIN_FPS {
             self.full_fps = fps;
+        }
+    }
+
+    /// The source offers a frame at `now`, before thinning: the full frame rate is
+    /// estimated from the gaps between offers, with about a second of memory, so that it
+    /// follows a camera whose rate changes.
+    pub fn note_offer(&mut self, now: Instant) {
+        if let Some(last) = self.last_offer.replace(now) {
+            let dt = now.saturating_duration_since(last).as_secs_f64();
+            if dt > 0.0 {
+                let weight = 1.0 - (-dt).exp();
+                self.offered_fps += weight * (1.0 / dt - self.offered_fps);
+                self.note_full_fps(self.offered_fps);
+            }
         }
     }
 
