@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use mjpeg_wire::multipart::Writer;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::frame::Frame;
 use crate::lock::lock;
@@ -33,10 +33,12 @@ struct Inner {
     tx: watch::Sender<Option<Arc<Frame>>>,
     /// The framing every client writes; frames carry it for their part heads.
     writer: Arc<Writer>,
-    /// Wakes a source idling in [`Broadcast::wait_for_demand`]; the mutex guards nothing
-    /// but the wake-up itself.
+    /// Wakes a source thread idling in [`Broadcast::wait_for_demand`]; the mutex guards
+    /// nothing but the wake-up itself.
     demand_lock: Mutex<()>,
     demand: Condvar,
+    /// Wakes a source task idling in [`Broadcast::demand`].
+    arrived: Notify,
 }
 
 impl Broadcast {
@@ -49,6 +51,7 @@ impl Broadcast {
                 writer: Arc::new(writer),
                 demand_lock: Mutex::new(()),
                 demand: Condvar::new(),
+                arrived: Notify::new(),
             }),
         }
     }
@@ -71,6 +74,7 @@ impl Broadcast {
         let rx = self.inner.tx.subscribe();
         let _guard = lock(&self.inner.demand_lock);
         self.inner.demand.notify_all();
+        self.inner.arrived.notify_waiters();
         rx
     }
 
@@ -98,6 +102,21 @@ impl Broadcast {
             .wait_timeout(guard, max)
             .unwrap_or_else(PoisonError::into_inner);
         self.has_demand()
+    }
+
+    /// Completes once somebody wants frames (at once if somebody does): the async twin of
+    /// [`Broadcast::wait_for_demand`], for source tasks.
+    pub async fn demand(&self) {
+        loop {
+            let arrived = self.inner.arrived.notified();
+            tokio::pin!(arrived);
+            // Registered before the check, so a subscriber between the two is not missed.
+            arrived.as_mut().enable();
+            if self.has_demand() {
+                return;
+            }
+            arrived.await;
+        }
     }
 }
 
@@ -154,6 +173,21 @@ mod tests {
         assert!(broadcast.wait_for_demand(Duration::from_secs(60)));
         drop(rx);
         assert!(!broadcast.has_demand());
+    }
+
+    #[tokio::test]
+    async fn a_waiting_source_task_wakes_when_a_client_arrives() {
+        let broadcast = Broadcast::new(Writer::default());
+        let waiter = tokio::spawn({
+            let broadcast = broadcast.clone();
+            async move { broadcast.demand().await }
+        });
+        tokio::task::yield_now().await;
+        let _rx = broadcast.subscribe();
+        tokio::time::timeout(Duration::from_secs(60), waiter)
+            .await
+            .expect("woken")
+            .unwrap();
     }
 
     #[test]

@@ -187,6 +187,12 @@ impl Publisher {
         arrived
     }
 
+    /// Completes once somebody watches: the async twin of [`Publisher::wait_for_viewer`].
+    pub async fn viewer(&self) {
+        self.inner.broadcast.demand().await;
+        *lock(&self.inner.last_watched) = Instant::now();
+    }
+
     /// Whether a raw frame repeats the last one (`--drop-same-frames`): the source then
     /// skips it before encoding. Always `false` without the flag.
     pub fn is_repeat(&self, frame: &[u8]) -> bool {

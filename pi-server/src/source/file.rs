@@ -83,10 +83,13 @@ impl FileSource {
         self.frames.is_empty()
     }
 
-    fn run(self, publisher: Publisher, shutdown: Shutdown) {
+    /// Replays on the runtime, not on a thread of its own: a frame costs a reference-count
+    /// increment, and published from a runtime thread it is written to the clients by the
+    /// same thread, with no wake-up of another.
+    async fn run(self, publisher: Publisher, shutdown: Shutdown) {
         let mut pacer = Pacer::new(publisher.clone(), shutdown);
         for (jpeg, width, height) in self.frames.iter().cycle() {
-            if !pacer.wait_turn() {
+            if !pacer.turn().await {
                 break;
             }
             // The capture time is the replay time: clients measure latency from it.
@@ -110,11 +113,7 @@ impl FrameSource for FileSource {
         publisher: Publisher,
         shutdown: Shutdown,
     ) -> Result<Running, SourceError> {
-        std::thread::Builder::new()
-            .name("file".into())
-            .spawn(move || self.run(publisher, shutdown))
-            .map(Running::Thread)
-            .map_err(SourceError::Thread)
+        Ok(Running::Task(tokio::spawn(self.run(publisher, shutdown))))
     }
 }
 
