@@ -16,20 +16,15 @@ pub mod stats;
 pub mod ui;
 
 use std::process::ExitCode;
-use std::time::Duration;
-
-use anyhow::Context as _;
 
 /// Runs what the command line asks for; the exit code says whether any frame arrived
 /// (headless) or how the window ended.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     init_tracing();
     if cli.headless {
-        let duration = Duration::try_from_secs_f64(cli.duration.max(0.0))
-            .context("--duration is out of range")?;
         let mut out = std::io::stdout().lock();
         let options = headless::Options {
-            duration,
+            duration: cli.duration,
             json: cli.json,
             record_to: cli.record.then(|| cli.output_dir.clone()),
             target_kbps: cli.target_kbps,
