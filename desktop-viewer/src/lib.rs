@@ -1,9 +1,11 @@
 //! The desktop viewer as a library: `main.rs` parses the command line and calls [`run`];
 //! tests drive the [`pipeline`] and the [`ui`] directly.
 //!
-//! The path of a frame: [`net`] (HTTP, reconnects) → `mjpeg_wire` (parts) → [`pipeline`]
-//! (latest-frame slots, decode thread) → [`decode`] (JPEG → RGBA) → [`ui`] (texture,
-//! overlay). [`stats`] measures it, [`record`] saves it, [`headless`] prints it.
+//! The path of a frame: [`net`] (HTTP; what each failure means, in `net::failure`) →
+//! parser (`pipeline::reader`: `mjpeg_wire`'s multipart parser, reconnects) → decode
+//! (`pipeline::decoder` runs [`decode`], JPEG → RGBA, newest part only) → texture
+//! ([`ui`]) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
+//! [`headless`] prints it.
 
 pub mod cli;
 pub mod decode;
@@ -32,7 +34,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         let config = cli.pipeline_config().map_err(anyhow::Error::msg)?;
         let summary = headless::run(config, &options, &mut out)?;
         // Scripts ask "did anything arrive?": 0 yes, 1 no.
-        return Ok(if summary.frames > 0 {
+        return Ok(if summary.totals.frames > 0 {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -171,9 +171,9 @@ impl ViewerApp {
             Err(e) => {
                 self.stats = StatsView {
                     state_text: e.to_string(),
-                    last_error: Some(e.to_string()),
                     ..StatsView::default()
                 };
+                self.stats.totals.last_error = Some(e.to_string());
                 self.say(e.to_string(), true);
             }
         }
@@ -239,14 +239,7 @@ impl ViewerApp {
         let host = self
             .pipeline
             .as_ref()
-            .map(|p| {
-                let url = p.url();
-                match (url.host_str(), url.port()) {
-                    (Some(h), Some(port)) => format!("{h}:{port}"),
-                    (Some(h), None) => h.to_string(),
-                    _ => url.to_string(),
-                }
-            })
+            .map(|p| net::host_port(p.url()))
             .unwrap_or_default();
         let (_, word) = overlay::state_badge(&self.stats.state);
         let title = if host.is_empty() {
@@ -583,14 +576,8 @@ impl ViewerApp {
             ConnState::Streaming => (overlay::GOOD, "decoding…".to_string()),
             _ => (overlay::WARN, "connecting".to_string()),
         };
-        let url = net::parse_url(&self.url_text)
-            .map(|u| {
-                let mut u = u;
-                // Never show a password on screen.
-                let _ = u.set_password(None);
-                u.to_string()
-            })
-            .unwrap_or_else(|_| self.url_text.clone());
+        // Never show a password on screen.
+        let url = net::redacted_text(&self.url_text);
         ui.scope_builder(
             egui::UiBuilder::new()
                 .max_rect(area.shrink(40.0))

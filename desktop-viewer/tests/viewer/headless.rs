@@ -41,10 +41,10 @@ fn headless_prints_a_line_a_second_and_a_summary() {
     assert!(summary_line.contains("decode ms p50"), "{text}");
     // Exact counts are the pipeline tests' business; here: frames arrived and decoded.
     assert!(
-        (1..=FIXTURE_FRAMES).contains(&summary.frames),
+        (1..=FIXTURE_FRAMES).contains(&summary.totals.frames),
         "{summary:?}"
     );
-    assert_eq!(summary.resolution, Some([640, 480]));
+    assert_eq!(summary.totals.resolution, Some([640, 480]));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use desktop_viewer::decode::decode_rgba;
 use desktop_viewer::net::StreamFailure;
 use desktop_viewer::pipeline::{Frame, PipelineConfig};
-use desktop_viewer::stats::{ConnState, StatsView};
+use desktop_viewer::stats::{ConnState, StatsView, Totals};
 use desktop_viewer::ui::format::grouped;
 use desktop_viewer::ui::{AppOptions, ViewerApp};
 use eframe::egui::{self, Key};
@@ -68,11 +68,14 @@ fn streaming() -> StatsView {
         fps: 24.9,
         kbps: 3210.0,
         average_kbps: 3180.0,
-        frames: 500,
-        decoded: 498,
-        resolution: Some([640, 480]),
-        decode_p99_ms: Some(3.4),
-        dropped: 2,
+        totals: Totals {
+            frames: 500,
+            decoded: 498,
+            resolution: Some([640, 480]),
+            decode_p99_ms: Some(3.4),
+            dropped: 2,
+            ..Totals::default()
+        },
         history_kbps: (0..60).map(|i| 3000.0 + (i % 7) as f32 * 60.0).collect(),
         ..StatsView::default()
     }
@@ -85,8 +88,11 @@ fn down() -> StatsView {
             retry_at: Instant::now() + Duration::from_secs(2),
         },
         state_text: "connection refused".into(),
-        errors: 3,
-        reconnects: 2,
+        totals: Totals {
+            errors: 3,
+            reconnects: 2,
+            ..Totals::default()
+        },
         ..StatsView::default()
     }
 }
