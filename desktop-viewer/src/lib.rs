@@ -4,7 +4,7 @@
 //! The path of a frame: [`net`] (HTTP; what each failure means, in `net::failure`) →
 //! parser (`pipeline::reader`: `mjpeg_wire`'s multipart parser, reconnects) → decode
 //! (`pipeline::decoder` runs [`decode`], JPEG → RGBA, newest part only) → texture
-//! ([`ui`]) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
+//! (`ui::picture`) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
 //! [`headless`] prints it.
 
 pub mod cli;
