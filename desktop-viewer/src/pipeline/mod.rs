@@ -96,7 +96,9 @@ struct Received {
     captured: Option<SystemTime>,
 }
 
-type Wake = Box<dyn Fn() + Send + Sync>;
+/// Called from the workers when there is something new to draw (the window passes
+/// `ctx.request_repaint`).
+pub type Wake = Box<dyn Fn() + Send + Sync>;
 
 struct Shared {
     stop: AtomicBool,

@@ -4,7 +4,7 @@
 
 use reqwest::Url;
 
-use crate::pipeline::{Frame, Pipeline, PipelineConfig, StartError};
+use crate::pipeline::{Frame, Pipeline, PipelineConfig, StartError, Wake};
 use crate::record::RecordControl;
 use crate::stats::StatsView;
 
@@ -32,9 +32,6 @@ impl Feed for Pipeline {
         Pipeline::stats(self)
     }
 }
-
-/// Wakes the window from a worker thread (`ctx.request_repaint`).
-pub type Wake = Box<dyn Fn() + Send + Sync>;
 
 /// Starts a feed for a connection's settings, writing to the recorder while it records.
 pub type Connector =

@@ -31,7 +31,7 @@ mod url_bar;
 
 pub use action::Action;
 pub use app::{AppOptions, ViewOptions, ViewerApp};
-pub use feed::{Connector, Feed, Wake, pipeline_connector};
+pub use feed::{Connector, Feed, pipeline_connector};
 pub use toast::Toast;
 
 use anyhow::Context as _;
