@@ -5,15 +5,7 @@ use std::time::Duration;
 
 use desktop_viewer::headless;
 
-use crate::pipeline::test_config;
-
-/// The replayed capture hangs after its last frame; a long stall timeout keeps the count
-/// at one capture for the run.
-fn patient_config(url: &str) -> desktop_viewer::pipeline::PipelineConfig {
-    let mut c = test_config(url);
-    c.stall_timeout = Duration::from_secs(600);
-    c
-}
+use crate::pipeline::patient_config;
 use crate::replay::{After, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE};
 
 #[test]

@@ -26,6 +26,14 @@ pub fn test_config(url: &str) -> PipelineConfig {
     c
 }
 
+/// As [`test_config`], for servers that hang after their last frame: a long stall timeout
+/// keeps the connection (and the counts) as they are for the test.
+pub fn patient_config(url: &str) -> PipelineConfig {
+    let mut c = test_config(url);
+    c.stall_timeout = Duration::from_secs(600);
+    c
+}
+
 /// Waits until `cond` holds; panics with the last stats after a minute (a hang guard).
 pub fn wait_for(p: &Pipeline, what: &str, cond: impl Fn(&StatsView) -> bool) -> StatsView {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -116,9 +124,7 @@ fn every_fixture_frame_arrives_over_http() {
 #[test]
 fn a_corrupt_frame_is_skipped_and_counted() {
     let server = ReplayServer::start(vec![Behavior::WithCorruption]);
-    let mut config = test_config(&server.url());
-    config.stall_timeout = Duration::from_secs(600);
-    let p = Pipeline::start(config, || {}).unwrap();
+    let p = Pipeline::start(patient_config(&server.url()), || {}).unwrap();
     // 10 good frames and one bad one arrive. Each part ends up decoded, dropped (if a
     // newer one came before the decoder was free) or corrupt; the garbage after a part
     // is one more corrupt count.
@@ -143,9 +149,7 @@ fn a_corrupt_frame_is_skipped_and_counted() {
 #[test]
 fn lying_content_lengths_cost_only_their_frames() {
     let server = ReplayServer::start(vec![Behavior::LyingLengths]);
-    let mut config = test_config(&server.url());
-    config.stall_timeout = Duration::from_secs(600);
-    let p = Pipeline::start(config, || {}).unwrap();
+    let p = Pipeline::start(patient_config(&server.url()), || {}).unwrap();
     let v = wait_for(&p, "the honest frames after the lies", |v| {
         v.totals.decoded + v.totals.dropped >= 7 && v.totals.corrupt >= 1
     });
@@ -168,9 +172,8 @@ fn a_boundary_that_never_comes_is_bounded_by_the_part_limit() {
     let server = ReplayServer::start(vec![Behavior::EndlessPart {
         bytes: 4 * 1024 * 1024,
     }]);
-    let mut config = test_config(&server.url());
+    let mut config = patient_config(&server.url());
     config.max_frame_size = 1024 * 1024;
-    config.stall_timeout = Duration::from_secs(600);
     let p = Pipeline::start(config, || {}).unwrap();
     let v = wait_for(&p, "the oversized part to end the connection", |v| {
         v.failures.contains_key("frame too large") && v.totals.reconnects >= 1
@@ -383,9 +386,8 @@ fn the_worker_wakes_the_ui_only_when_something_happened() {
     }]);
     let wakes = Arc::new(AtomicU64::new(0));
     let w = wakes.clone();
-    let mut config = test_config(&server.url());
-    // Long enough that the hang is not noticed during this test.
-    config.stall_timeout = Duration::from_secs(600);
+    // The hang after the capture is not noticed during this test.
+    let config = patient_config(&server.url());
     let p = Pipeline::start(config, move || {
         w.fetch_add(1, Ordering::SeqCst);
     })
