@@ -4,11 +4,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use mjpeg_wire::duration::parse as parse_duration;
 
 use crate::pipeline::PipelineConfig;
 
 /// The URL pi-server (and the original picamera recipe) serve their stream at.
 pub const DEFAULT_URL: &str = "http://localhost:8000/stream.mjpg";
+
+/// The shortest stall timeout used, whatever is asked: below it a healthy stream's gaps
+/// between frames would count as stalls.
+const MIN_STALL_TIMEOUT: Duration = Duration::from_millis(100);
 
 /// Watch a Raspberry Pi camera (any MJPEG-over-HTTP stream) live, with FPS and bandwidth
 /// on screen.
@@ -29,14 +34,15 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
-    /// With --headless: how long to watch, in seconds.
+    /// With --headless: how long to watch (e.g. 10s, 500ms, 2m, or bare seconds).
     #[arg(
         long,
-        value_name = "SECS",
-        default_value_t = 10.0,
+        value_name = "DURATION",
+        default_value = "10s",
+        value_parser = parse_duration,
         requires = "headless"
     )]
-    pub duration: f64,
+    pub duration: Duration,
 
     /// With --headless: print JSON lines instead of text.
     #[arg(long, requires = "headless")]
@@ -47,9 +53,9 @@ pub struct Cli {
     #[arg(long, requires = "headless")]
     pub record: bool,
 
-    /// Reconnect when no byte has arrived for this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
-    pub stall_timeout: f64,
+    /// Reconnect when no byte has arrived for this long (e.g. 3s, 500ms, or bare seconds).
+    #[arg(long, value_name = "DURATION", default_value = "3s", value_parser = parse_duration)]
+    pub stall_timeout: Duration,
 
     /// Largest JPEG accepted, in bytes; a larger part ends the connection.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -88,8 +94,9 @@ impl Cli {
                 ));
             }
         }
-        // A zero or negative value would make every read time out at once.
-        config.stall_timeout = Duration::from_secs_f64(self.stall_timeout.max(0.1));
+        // The parser refuses zero and negatives; a few milliseconds would still make every
+        // read time out at once.
+        config.stall_timeout = self.stall_timeout.max(MIN_STALL_TIMEOUT);
         config.max_frame_size = self.max_frame_size;
         if let Some(user) = &self.user {
             config.credentials = Some(crate::net::Credentials {
@@ -130,8 +137,45 @@ mod tests {
             "--json",
             "u",
         ]);
-        assert_eq!(cli.duration, 3.0);
+        assert_eq!(cli.duration, Duration::from_secs(3));
         assert!(cli.json);
         assert_eq!(cli.url, "u");
+    }
+
+    #[test]
+    fn durations_take_units_and_bare_seconds() {
+        let cli = Cli::parse_from([
+            "desktop-viewer",
+            "--headless",
+            "--duration",
+            "2.5",
+            "--stall-timeout",
+            "250ms",
+        ]);
+        assert_eq!(cli.duration, Duration::from_millis(2500));
+        assert_eq!(cli.stall_timeout, Duration::from_millis(250));
+        let defaults = Cli::parse_from(["desktop-viewer"]);
+        assert_eq!(defaults.duration, Duration::from_secs(10));
+        assert_eq!(defaults.stall_timeout, Duration::from_secs(3));
+    }
+
+    /// `--stall-timeout inf` used to panic in `Duration::from_secs_f64`; now it is a usage
+    /// error that names the flag and says what to type.
+    #[test]
+    fn a_duration_that_cannot_be_a_timeout_is_a_usage_error() {
+        for (flag, value) in [
+            ("--stall-timeout", "inf"),
+            ("--stall-timeout", "NaN"),
+            ("--stall-timeout", "0"),
+            ("--duration", "-1s"),
+        ] {
+            // `=`: clap would take a lone `-1s` for a flag of its own.
+            let arg = format!("{flag}={value}");
+            let err = Cli::try_parse_from(["desktop-viewer", "--headless", &arg]).expect_err(value);
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{err}");
+            let message = err.to_string();
+            assert!(message.contains(flag), "{message}");
+            assert!(message.contains("e.g. 10s"), "{message}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::pipeline::{Pipeline, PipelineConfig, StartError};
 use mjpeg_wire::meter::in_band;
 
-use crate::stats::StatsView;
+use crate::stats::{StatsView, Totals};
 
 /// What a headless run saw, printed at the end.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -20,30 +20,13 @@ pub struct Summary {
     pub kind: &'static str,
     /// Seconds watched.
     pub seconds: f64,
-    /// Frames received.
-    pub frames: u64,
-    /// Frames decoded.
-    pub decoded: u64,
     /// Frames per second over the run.
     pub fps: f64,
     /// kbit/s over the run.
     pub kbps: f64,
-    /// Median decode time.
-    pub decode_p50_ms: Option<f64>,
-    /// 99th percentile decode time.
-    pub decode_p99_ms: Option<f64>,
-    /// Frames dropped because the decoder was busy.
-    pub dropped: u64,
-    /// Frames or data that did not decode.
-    pub corrupt: u64,
-    /// Failed or ended connections.
-    pub errors: u64,
-    /// Connection attempts after the first.
-    pub reconnects: u64,
-    /// The latest failure, if any.
-    pub last_error: Option<String>,
-    /// Width and height of the last frame.
-    pub resolution: Option<[usize; 2]>,
+    /// The pipeline's totals at the end.
+    #[serde(flatten)]
+    pub totals: Totals,
     /// The `.mjpg` file written with `--record`, if any.
     pub recording: Option<Recorded>,
     /// The bandwidth target the band is measured against, kbit/s.
@@ -88,18 +71,9 @@ impl Summary {
         Summary {
             kind: "summary",
             seconds,
-            frames: v.frames,
-            decoded: v.decoded,
-            fps: per_sec(v.frames as f64),
+            fps: per_sec(v.totals.frames as f64),
             kbps: per_sec(v.bytes as f64 * 8.0 / 1000.0),
-            decode_p50_ms: v.decode_p50_ms,
-            decode_p99_ms: v.decode_p99_ms,
-            dropped: v.dropped,
-            corrupt: v.corrupt,
-            errors: v.errors,
-            reconnects: v.reconnects,
-            last_error: v.last_error.clone(),
-            resolution: v.resolution,
+            totals: v.totals.clone(),
             recording: None,
             target_kbps: 0.0,
             band_seconds: 0,
@@ -115,22 +89,23 @@ fn ms(v: Option<f64>) -> String {
 /// One line per second, in text.
 pub fn stats_line(second: u64, v: &StatsView) -> String {
     let size = v
+        .totals
         .resolution
         .map_or_else(|| "-".into(), |[w, h]| format!("{w}x{h}"));
     format!(
         "t={second}s state={} frames={} fps={:.1} kbps={:.0} avg_kbps={:.0} size={size} \
          decode_ms={} latency_ms={} dropped={} corrupt={} errors={} reconnects={}",
         v.state.label(),
-        v.frames,
+        v.totals.frames,
         v.fps,
         v.kbps,
         v.average_kbps,
         ms(v.decode_ms),
         ms(v.latency_ms),
-        v.dropped,
-        v.corrupt,
-        v.errors,
-        v.reconnects,
+        v.totals.dropped,
+        v.totals.corrupt,
+        v.totals.errors,
+        v.totals.reconnects,
     )
 }
 
@@ -140,21 +115,21 @@ pub fn summary_line(s: &Summary) -> String {
         "summary: {:.1} s, {} frames ({} decoded), {:.1} fps, {:.0} kbit/s, decode ms p50 {} \
          p99 {}, dropped {}, corrupt {}, errors {}, reconnects {}",
         s.seconds,
-        s.frames,
-        s.decoded,
+        s.totals.frames,
+        s.totals.decoded,
         s.fps,
         s.kbps,
-        ms(s.decode_p50_ms),
-        ms(s.decode_p99_ms),
-        s.dropped,
-        s.corrupt,
-        s.errors,
-        s.reconnects,
+        ms(s.totals.decode_p50_ms),
+        ms(s.totals.decode_p99_ms),
+        s.totals.dropped,
+        s.totals.corrupt,
+        s.totals.errors,
+        s.totals.reconnects,
     );
-    if let Some([w, h]) = s.resolution {
+    if let Some([w, h]) = s.totals.resolution {
         line.push_str(&format!(", {w}x{h}"));
     }
-    if let Some(e) = &s.last_error {
+    if let Some(e) = &s.totals.last_error {
         line.push_str(&format!("; last error: {e}"));
     }
     if let Some(share) = s.in_band_share {

@@ -1,9 +1,11 @@
 //! The desktop viewer as a library: `main.rs` parses the command line and calls [`run`];
 //! tests drive the [`pipeline`] and the [`ui`] directly.
 //!
-//! The path of a frame: [`net`] (HTTP, reconnects) → `mjpeg_wire` (parts) → [`pipeline`]
-//! (latest-frame slots, decode thread) → [`decode`] (JPEG → RGBA) → [`ui`] (texture,
-//! overlay). [`stats`] measures it, [`record`] saves it, [`headless`] prints it.
+//! The path of a frame: [`net`] (HTTP; what each failure means, in `net::failure`) →
+//! parser (`pipeline::reader`: `mjpeg_wire`'s multipart parser, reconnects) → decode
+//! (`pipeline::decoder` runs [`decode`], JPEG → RGBA, newest part only) → texture
+//! (`ui::picture`) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
+//! [`headless`] prints it.
 
 pub mod cli;
 pub mod decode;
@@ -16,20 +18,15 @@ pub mod stats;
 pub mod ui;
 
 use std::process::ExitCode;
-use std::time::Duration;
-
-use anyhow::Context as _;
 
 /// Runs what the command line asks for; the exit code says whether any frame arrived
 /// (headless) or how the window ended.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     init_tracing();
     if cli.headless {
-        let duration = Duration::try_from_secs_f64(cli.duration.max(0.0))
-            .context("--duration is out of range")?;
         let mut out = std::io::stdout().lock();
         let options = headless::Options {
-            duration,
+            duration: cli.duration,
             json: cli.json,
             record_to: cli.record.then(|| cli.output_dir.clone()),
             target_kbps: cli.target_kbps,
@@ -37,7 +34,7 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
         let config = cli.pipeline_config().map_err(anyhow::Error::msg)?;
         let summary = headless::run(config, &options, &mut out)?;
         // Scripts ask "did anything arrive?": 0 yes, 1 no.
-        return Ok(if summary.frames > 0 {
+        return Ok(if summary.totals.frames > 0 {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -295,22 +295,24 @@ impl Stats {
             kbps: self.received.kbps(now),
             average_kbps: self.session.average_kbps(now),
             average_fps: self.received.average_fps(now),
-            frames: self.received.total_frames(),
             bytes: self.received.total_bytes(),
-            decoded: self.decoded,
             last_frame_bytes: self.last_frame.map(|f| f.bytes),
             last_frame_received: self.last_frame.map(|f| f.received),
             last_frame_captured: self.last_frame.and_then(|f| f.captured),
             latency_ms: captured_age.map(|d| d.as_secs_f64() * 1000.0),
-            resolution: self.last_size,
             decode_ms: self.last_decode.map(|d| d.as_secs_f64() * 1000.0),
-            decode_p50_ms: self.decode.quantile_ms(0.5),
-            decode_p99_ms: self.decode.quantile_ms(0.99),
-            dropped: self.dropped,
-            corrupt: self.corrupt,
-            errors: self.errors,
-            reconnects: self.reconnects,
-            last_error: self.last_failure.as_ref().map(ToString::to_string),
+            totals: Totals {
+                frames: self.received.total_frames(),
+                decoded: self.decoded,
+                decode_p50_ms: self.decode.quantile_ms(0.5),
+                decode_p99_ms: self.decode.quantile_ms(0.99),
+                dropped: self.dropped,
+                corrupt: self.corrupt,
+                errors: self.errors,
+                reconnects: self.reconnects,
+                last_error: self.last_failure.as_ref().map(ToString::to_string),
+                resolution: self.last_size,
+            },
             failures: self.failures.clone(),
             history_kbps: self.history.kbps(now),
         }
@@ -318,6 +320,9 @@ impl Stats {
 }
 
 /// A snapshot of [`Stats`] for drawing and printing; UI tests build one by hand.
+///
+/// Its JSON (one line a second in `--headless --json`) is read by scripts and the e2e
+/// tests: the fields below and the [`Totals`]' side by side.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatsView {
     /// Connection state.
@@ -334,12 +339,8 @@ pub struct StatsView {
     pub average_kbps: f64,
     /// Frames per second averaged since the first frame.
     pub average_fps: f64,
-    /// Frames received in all.
-    pub frames: u64,
     /// JPEG bytes received in all.
     pub bytes: u64,
-    /// Frames decoded in all.
-    pub decoded: u64,
     /// Size of the latest frame in bytes.
     pub last_frame_bytes: Option<usize>,
     /// When the latest frame arrived.
@@ -350,10 +351,26 @@ pub struct StatsView {
     pub last_frame_captured: Option<SystemTime>,
     /// Capture-to-now of the latest frame, from `X-Timestamp` (clocks must agree).
     pub latency_ms: Option<f64>,
-    /// Width and height of the latest decoded frame.
-    pub resolution: Option<[usize; 2]>,
     /// Decode time of the latest frame.
     pub decode_ms: Option<f64>,
+    /// What the run adds up to so far.
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// How often each kind of failure happened ("refused", "stalled", ...).
+    pub failures: BTreeMap<&'static str, u64>,
+    /// kbit/s of each of the last 60 whole seconds, oldest first.
+    #[serde(skip)]
+    pub history_kbps: Vec<f32>,
+}
+
+/// What a run adds up to so far: counts, decode times, the latest failure and picture
+/// size. The live [`StatsView`] and the headless summary both carry it, as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Frames received in all.
+    pub frames: u64,
+    /// Frames decoded in all.
+    pub decoded: u64,
     /// Median decode time.
     pub decode_p50_ms: Option<f64>,
     /// 99th percentile decode time.
@@ -368,11 +385,8 @@ pub struct StatsView {
     pub reconnects: u64,
     /// The latest failure in words.
     pub last_error: Option<String>,
-    /// How often each kind of failure happened ("refused", "stalled", ...).
-    pub failures: BTreeMap<&'static str, u64>,
-    /// kbit/s of each of the last 60 whole seconds, oldest first.
-    #[serde(skip)]
-    pub history_kbps: Vec<f32>,
+    /// Width and height of the latest decoded frame.
+    pub resolution: Option<[usize; 2]>,
 }
 
 #[cfg(test)]
@@ -442,7 +456,7 @@ mod tests {
         });
         let v = s.view(t0 + ms(500));
         assert_eq!(v.state, ConnState::Streaming);
-        assert_eq!(v.frames, 1);
+        assert_eq!(v.totals.frames, 1);
         assert_eq!(v.last_frame_bytes, Some(10_000));
     }
 }

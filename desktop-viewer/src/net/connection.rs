@@ -1,17 +1,16 @@
-//! Opening one HTTP connection to a stream and classifying its answer and its failures.
+//! Opening one HTTP connection to a stream: the client, the request with its credentials,
+//! and the body handed to the parser. What a failure means is [`super::failure`]'s call.
 
-use std::error::Error as StdError;
-use std::io;
 use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
 use mjpeg_wire::multipart::{Limits, PartStream};
-use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
+use reqwest::header::{CONTENT_TYPE, HeaderName, WWW_AUTHENTICATE};
 
-use super::error::StreamFailure;
+use super::failure::{self, StreamFailure};
 
 /// The response body as reqwest streams it, boxed so the parser's type is nameable.
 pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, reqwest::Error>> + Send>>;
@@ -33,33 +32,6 @@ impl std::fmt::Debug for Credentials {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .finish()
     }
-}
-
-/// Parses and checks a stream URL; a missing scheme means `http://`.
-pub fn parse_url(url: &str) -> Result<Url, StreamFailure> {
-    let trimmed = url.trim();
-    let with_scheme = if trimmed.contains("://") {
-        trimmed.to_string()
-    } else {
-        format!("http://{trimmed}")
-    };
-    let invalid = |reason: String| StreamFailure::InvalidUrl {
-        url: url.to_string(),
-        reason,
-    };
-    let parsed = Url::parse(&with_scheme).map_err(|e| invalid(e.to_string()))?;
-    match parsed.scheme() {
-        "http" | "https" => {}
-        other => {
-            return Err(invalid(format!(
-                "unsupported scheme {other:?}; use http or https"
-            )));
-        }
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("no host".into()));
-    }
-    Ok(parsed)
 }
 
 /// The HTTP client for streams: a per-read timeout (stall detection), never a whole-request
@@ -127,71 +99,24 @@ pub async fn open(
     // hang the attempt either.
     let response = match tokio::time::timeout(stall_timeout * 2, request.send()).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Err(classify_transport(&e, url, stall_timeout)),
-        Err(_) => {
-            return Err(StreamFailure::NoAnswer {
-                host: host_port(url),
-                timeout: stall_timeout * 2,
-            });
-        }
+        Ok(Err(e)) => return Err(failure::from_transport(&e, url, stall_timeout)),
+        Err(_) => return Err(failure::no_answer(url, stall_timeout * 2)),
     };
-
-    let status = response.status();
-    if status == StatusCode::UNAUTHORIZED {
-        if sent_credentials {
-            return Err(StreamFailure::BadCredentials);
-        }
-        let realm = response
+    let header = |name: HeaderName| {
+        response
             .headers()
-            .get(WWW_AUTHENTICATE)
+            .get(name)
             .and_then(|v| v.to_str().ok())
-            .and_then(realm_of);
-        return Err(StreamFailure::NeedsCredentials { realm });
-    }
-    if !status.is_success() {
-        let hint = if status == StatusCode::NOT_FOUND && url.path() != "/stream.mjpg" {
-            format!("; try {}", with_stream_path(url))
-        } else {
-            String::new()
-        };
-        return Err(StreamFailure::Http {
-            status: status.as_u16(),
-            reason: status.canonical_reason().unwrap_or("").to_string(),
-            hint,
-        });
-    }
-
-    let content_type = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let essence = content_type
-        .as_deref()
-        .map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
-    match essence.as_str() {
-        "text/html" | "application/xhtml+xml" => {
-            return Err(StreamFailure::WebPage {
-                suggestion: with_stream_path(url),
-            });
-        }
-        "image/jpeg" | "image/jpg" | "image/png" => {
-            return Err(StreamFailure::SingleImage {
-                suggestion: with_stream_path(url),
-            });
-        }
-        // Anything else may still be a stream: ffmpeg answers application/octet-stream and
-        // the parser learns the boundary from the body; if it is not one, the parser says
-        // NoBoundary and the caller reports NotAStream.
-        _ => {}
-    }
+            .map(str::to_string)
+    };
+    let content_type = header(CONTENT_TYPE);
+    failure::check_answer(
+        response.status(),
+        content_type.as_deref(),
+        header(WWW_AUTHENTICATE).as_deref(),
+        sent_credentials,
+        url,
+    )?;
 
     let body: BodyStream = Box::pin(response.bytes_stream());
     Ok(Opened {
@@ -200,142 +125,9 @@ pub async fn open(
     })
 }
 
-/// Turns a reqwest failure into what the user should hear.
-pub fn classify_transport(
-    err: &reqwest::Error,
-    url: &Url,
-    stall_timeout: Duration,
-) -> StreamFailure {
-    let io_kind = io_error_kind(err);
-    if err.is_timeout() || io_kind == Some(io::ErrorKind::TimedOut) {
-        if err.is_connect() {
-            return StreamFailure::NoAnswer {
-                host: host_port(url),
-                timeout: stall_timeout,
-            };
-        }
-        return StreamFailure::Stalled(stall_timeout);
-    }
-    if err.is_connect() {
-        if io_kind == Some(io::ErrorKind::ConnectionRefused) {
-            return StreamFailure::Refused(host_port(url));
-        }
-        let reason = innermost(err);
-        // rustls says "invalid peer certificate: UnknownIssuer" and the like.
-        if reason.contains("certificate") {
-            return StreamFailure::Certificate {
-                host: host_port(url),
-                reason,
-            };
-        }
-        return StreamFailure::Connect {
-            host: host_port(url),
-            reason,
-        };
-    }
-    match io_kind {
-        Some(io::ErrorKind::ConnectionReset) => {
-            StreamFailure::Lost("connection reset by the server".into())
-        }
-        Some(io::ErrorKind::UnexpectedEof) => {
-            StreamFailure::Lost("connection closed in the middle of a frame".into())
-        }
-        _ => StreamFailure::Lost(innermost(err)),
-    }
-}
-
-/// The first `io::Error` in the chain of causes, if any.
-fn io_error_kind(err: &(dyn StdError + 'static)) -> Option<io::ErrorKind> {
-    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
-    while let Some(e) = source {
-        if let Some(io) = e.downcast_ref::<io::Error>() {
-            return Some(io.kind());
-        }
-        source = e.source();
-    }
-    None
-}
-
-/// The last message in the chain of causes: reqwest's outer ones only say "error sending
-/// request", the inner one says what happened.
-fn innermost(err: &(dyn StdError + 'static)) -> String {
-    let mut last = err;
-    while let Some(next) = last.source() {
-        last = next;
-    }
-    last.to_string()
-}
-
-fn host_port(url: &Url) -> String {
-    match (url.host_str(), url.port_or_known_default()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_string(),
-        _ => url.to_string(),
-    }
-}
-
-/// The URL with its path replaced by `/stream.mjpg`, credentials removed (it is shown).
-fn with_stream_path(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_path("/stream.mjpg");
-    u.set_query(None);
-    u.set_fragment(None);
-    // Both setters only fail for URLs that cannot have credentials; ignoring is correct.
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.to_string()
-}
-
-/// `Basic realm="Camera"` → `Camera`.
-fn realm_of(www_authenticate: &str) -> Option<String> {
-    let start = www_authenticate.find("realm=")? + "realm=".len();
-    let rest = &www_authenticate[start..];
-    let realm = match rest.strip_prefix('"') {
-        Some(quoted) => quoted.split('"').next().unwrap_or_default(),
-        None => rest.split([',', ' ']).next().unwrap_or_default(),
-    };
-    (!realm.is_empty()).then(|| realm.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_without_a_scheme_are_http() {
-        let u = parse_url("pi.local:8000/stream.mjpg").unwrap();
-        assert_eq!(u.as_str(), "http://pi.local:8000/stream.mjpg");
-    }
-
-    #[test]
-    fn https_is_taken_and_nonsense_refused_with_a_reason() {
-        assert_eq!(
-            parse_url("https://cam/stream.mjpg").unwrap().scheme(),
-            "https"
-        );
-        assert!(parse_url("http://").is_err());
-        let e = parse_url("ftp://cam/x").unwrap_err();
-        assert!(e.to_string().contains("use http or https"), "{e}");
-    }
-
-    #[test]
-    fn the_suggested_url_has_no_credentials() {
-        let u = parse_url("http://me:secret@cam:8000/index.html?x=1").unwrap();
-        assert_eq!(with_stream_path(&u), "http://cam:8000/stream.mjpg");
-    }
-
-    #[test]
-    fn realms_quoted_or_not() {
-        assert_eq!(
-            realm_of(r#"Basic realm="Pi Camera""#).as_deref(),
-            Some("Pi Camera")
-        );
-        assert_eq!(
-            realm_of("Basic realm=cam, charset=UTF-8").as_deref(),
-            Some("cam")
-        );
-        assert_eq!(realm_of("Basic"), None);
-    }
 
     #[test]
     fn credentials_never_print_the_password() {

@@ -1,12 +1,38 @@
 //! The window: the picture, fitted or 1:1, under a toggleable overlay of figures and a
 //! bandwidth chart; a URL bar; keys S, P, R, 1, F11.
+//!
+//! As in egui's own apps, the state lives in one place ([`ViewerApp`], `app.rs`) and each
+//! part of the window is drawn by one `*_ui` function in its own module, which returns
+//! what the user asked for as an `Action` instead of acting itself:
+//!
+//! - `url_bar`: the state word, the URL (Enter connects), Connect, Snapshot, Record;
+//! - `login`: the row under it when the camera asks for a login (HTTP 401);
+//! - `picture`: the video texture, fitted or 1:1, or a placeholder before the first frame;
+//! - [`overlay`] (with `chart`): the figures over the picture;
+//! - `status_bar`: a recording in progress, messages (`toast`), the keys;
+//! - `keys`: S, P, R, 1, F11 and Esc as actions; `saving` does what P and R ask;
+//! - `title`: the window title; `feed`: what the window watches (a pipeline, or a test's
+//!   stand-in).
 
+mod action;
 mod app;
 mod chart;
+mod feed;
 pub mod format;
+mod keys;
+mod login;
 pub mod overlay;
+mod picture;
+mod saving;
+mod status_bar;
+mod title;
+mod toast;
+mod url_bar;
 
-pub use app::{AppOptions, Toast, ViewOptions, ViewerApp};
+pub use action::Action;
+pub use app::{AppOptions, ViewOptions, ViewerApp};
+pub use feed::{Connector, Feed, pipeline_connector};
+pub use toast::Toast;
 
 use anyhow::Context as _;
 use eframe::egui;

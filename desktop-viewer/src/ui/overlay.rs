@@ -152,7 +152,8 @@ pub fn overlay(ui: &mut egui::Ui, data: &OverlayData<'_>) {
                                 value(format!(
                                     "{:.2} ms (p99 {})",
                                     shown.decode_time.as_secs_f64() * 1000.0,
-                                    s.decode_p99_ms
+                                    s.totals
+                                        .decode_p99_ms
                                         .map_or_else(|| "-".into(), |p| format!("{p:.2} ms"))
                                 )),
                             );
@@ -160,13 +161,20 @@ pub fn overlay(ui: &mut egui::Ui, data: &OverlayData<'_>) {
                         }
                         None => row(ui, "frame", RichText::new("none yet").color(DIM)),
                     }
-                    let losses = format!("{} dropped · {} corrupt", s.dropped, s.corrupt);
-                    let loss_color = if s.corrupt > 0 { WARN } else { VALUE };
+                    let losses = format!(
+                        "{} dropped · {} corrupt",
+                        s.totals.dropped, s.totals.corrupt
+                    );
+                    let loss_color = if s.totals.corrupt > 0 { WARN } else { VALUE };
                     row(ui, "lost", RichText::new(losses).color(loss_color));
                     row(
                         ui,
                         "connection",
-                        value(format!("{} · {} reconnects", s.state.label(), s.reconnects)),
+                        value(format!(
+                            "{} · {} reconnects",
+                            s.state.label(),
+                            s.totals.reconnects
+                        )),
                     );
                 });
             ui.add_space(4.0);

@@ -5,15 +5,7 @@ use std::time::Duration;
 
 use desktop_viewer::headless;
 
-use crate::pipeline::test_config;
-
-/// The replayed capture hangs after its last frame; a long stall timeout keeps the count
-/// at one capture for the run.
-fn patient_config(url: &str) -> desktop_viewer::pipeline::PipelineConfig {
-    let mut c = test_config(url);
-    c.stall_timeout = Duration::from_secs(600);
-    c
-}
+use crate::pipeline::patient_config;
 use crate::replay::{After, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE};
 
 #[test]
@@ -41,10 +33,10 @@ fn headless_prints_a_line_a_second_and_a_summary() {
     assert!(summary_line.contains("decode ms p50"), "{text}");
     // Exact counts are the pipeline tests' business; here: frames arrived and decoded.
     assert!(
-        (1..=FIXTURE_FRAMES).contains(&summary.frames),
+        (1..=FIXTURE_FRAMES).contains(&summary.totals.frames),
         "{summary:?}"
     );
-    assert_eq!(summary.resolution, Some([640, 480]));
+    assert_eq!(summary.totals.resolution, Some([640, 480]));
 }
 
 #[test]

@@ -26,6 +26,14 @@ pub fn test_config(url: &str) -> PipelineConfig {
     c
 }
 
+/// As [`test_config`], for servers that hang after their last frame: a long stall timeout
+/// keeps the connection (and the counts) as they are for the test.
+pub fn patient_config(url: &str) -> PipelineConfig {
+    let mut c = test_config(url);
+    c.stall_timeout = Duration::from_secs(600);
+    c
+}
+
 /// Waits until `cond` holds; panics with the last stats after a minute (a hang guard).
 pub fn wait_for(p: &Pipeline, what: &str, cond: impl Fn(&StatsView) -> bool) -> StatsView {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -94,14 +102,14 @@ fn every_fixture_frame_arrives_over_http() {
         ]);
         let p = start(&server.url());
         let v = wait_for(&p, "the whole capture", |v| {
-            v.frames >= FIXTURE_FRAMES
-                && v.decoded + v.dropped + v.corrupt == v.frames
-                && v.errors >= 1
+            v.totals.frames >= FIXTURE_FRAMES
+                && v.totals.decoded + v.totals.dropped + v.totals.corrupt == v.totals.frames
+                && v.totals.errors >= 1
         });
-        assert_eq!(v.frames, FIXTURE_FRAMES, "{name}");
-        assert_eq!(v.corrupt, 0, "{name}");
-        assert!(v.decoded >= 1, "{name}");
-        assert_eq!(v.resolution, Some([640, 480]), "{name}");
+        assert_eq!(v.totals.frames, FIXTURE_FRAMES, "{name}");
+        assert_eq!(v.totals.corrupt, 0, "{name}");
+        assert!(v.totals.decoded >= 1, "{name}");
+        assert_eq!(v.totals.resolution, Some([640, 480]), "{name}");
         assert_eq!(v.failures.get("ended"), Some(&1), "{name}: {v:#?}");
         let frame = p.take_frame().expect("a decoded frame waits for the UI");
         assert_eq!(frame.image.size, [640, 480]);
@@ -116,21 +124,20 @@ fn every_fixture_frame_arrives_over_http() {
 #[test]
 fn a_corrupt_frame_is_skipped_and_counted() {
     let server = ReplayServer::start(vec![Behavior::WithCorruption]);
-    let mut config = test_config(&server.url());
-    config.stall_timeout = Duration::from_secs(600);
-    let p = Pipeline::start(config, || {}).unwrap();
+    let p = Pipeline::start(patient_config(&server.url()), || {}).unwrap();
     // 10 good frames and one bad one arrive. Each part ends up decoded, dropped (if a
     // newer one came before the decoder was free) or corrupt; the garbage after a part
     // is one more corrupt count.
     let v = wait_for(&p, "all parts handled", |v| {
-        v.frames == 11 && v.decoded + v.dropped + v.corrupt == v.frames + 1
+        v.totals.frames == 11
+            && v.totals.decoded + v.totals.dropped + v.totals.corrupt == v.totals.frames + 1
     });
-    assert!(v.corrupt >= 1, "the garbage is counted: {v:#?}");
-    if v.dropped == 0 {
-        assert_eq!(v.corrupt, 2, "the bad JPEG is counted too: {v:#?}");
+    assert!(v.totals.corrupt >= 1, "the garbage is counted: {v:#?}");
+    if v.totals.dropped == 0 {
+        assert_eq!(v.totals.corrupt, 2, "the bad JPEG is counted too: {v:#?}");
     }
     assert_eq!(
-        v.errors, 0,
+        v.totals.errors, 0,
         "corruption does not end the connection: {v:#?}"
     );
     assert_eq!(v.state, ConnState::Streaming);
@@ -142,19 +149,20 @@ fn a_corrupt_frame_is_skipped_and_counted() {
 #[test]
 fn lying_content_lengths_cost_only_their_frames() {
     let server = ReplayServer::start(vec![Behavior::LyingLengths]);
-    let mut config = test_config(&server.url());
-    config.stall_timeout = Duration::from_secs(600);
-    let p = Pipeline::start(config, || {}).unwrap();
+    let p = Pipeline::start(patient_config(&server.url()), || {}).unwrap();
     let v = wait_for(&p, "the honest frames after the lies", |v| {
-        v.decoded + v.dropped >= 7 && v.corrupt >= 1
+        v.totals.decoded + v.totals.dropped >= 7 && v.totals.corrupt >= 1
     });
-    assert_eq!(v.errors, 0, "lies do not end the connection: {v:#?}");
+    assert_eq!(v.totals.errors, 0, "lies do not end the connection: {v:#?}");
     assert_eq!(v.state, ConnState::Streaming);
     // Give the last frames time to arrive: ten sent, at most three spoilt by the lies.
     let v = wait_for(&p, "all ten parts handled", |v| {
-        v.decoded + v.dropped >= 7 && v.frames + v.corrupt >= 10
+        v.totals.decoded + v.totals.dropped >= 7 && v.totals.frames + v.totals.corrupt >= 10
     });
-    assert!(v.corrupt <= 4, "only the lying parts are lost: {v:#?}");
+    assert!(
+        v.totals.corrupt <= 4,
+        "only the lying parts are lost: {v:#?}"
+    );
 }
 
 /// A part whose boundary never comes is bounded by the part limit: the connection ends
@@ -164,15 +172,14 @@ fn a_boundary_that_never_comes_is_bounded_by_the_part_limit() {
     let server = ReplayServer::start(vec![Behavior::EndlessPart {
         bytes: 4 * 1024 * 1024,
     }]);
-    let mut config = test_config(&server.url());
+    let mut config = patient_config(&server.url());
     config.max_frame_size = 1024 * 1024;
-    config.stall_timeout = Duration::from_secs(600);
     let p = Pipeline::start(config, || {}).unwrap();
     let v = wait_for(&p, "the oversized part to end the connection", |v| {
-        v.failures.contains_key("frame too large") && v.reconnects >= 1
+        v.failures.contains_key("frame too large") && v.totals.reconnects >= 1
     });
-    assert_eq!(v.frames, 0, "{v:#?}");
-    let error = v.last_error.unwrap_or_default();
+    assert_eq!(v.totals.frames, 0, "{v:#?}");
+    let error = v.totals.last_error.unwrap_or_default();
     assert!(error.contains("larger than the limit"), "{error}");
 }
 
@@ -192,14 +199,17 @@ fn a_server_closing_mid_frame_is_reported_and_reconnected_to() {
     ]);
     let p = start(&server.url());
     let v = wait_for(&p, "the second connection's frames", |v| {
-        v.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
+        v.totals.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
     });
-    assert!(v.reconnects >= 1, "{v:#?}");
+    assert!(v.totals.reconnects >= 1, "{v:#?}");
     assert!(
         v.failures.contains_key("connection lost") || v.failures.contains_key("ended"),
         "{v:#?}"
     );
-    assert_eq!(v.corrupt, 0, "the cut frame is dropped, not shown: {v:#?}");
+    assert_eq!(
+        v.totals.corrupt, 0,
+        "the cut frame is dropped, not shown: {v:#?}"
+    );
 }
 
 #[test]
@@ -210,9 +220,9 @@ fn a_stalled_stream_reconnects() {
     }]);
     let p = start(&server.url());
     let v = wait_for(&p, "a reconnect after a stall", |v| {
-        v.failures.contains_key("stalled") && v.frames > FIXTURE_FRAMES
+        v.failures.contains_key("stalled") && v.totals.frames > FIXTURE_FRAMES
     });
-    assert!(v.reconnects >= 1);
+    assert!(v.totals.reconnects >= 1);
     assert!(server.accepted() >= 2);
 }
 
@@ -230,14 +240,17 @@ fn a_reset_connection_reconnects() {
     ]);
     let p = start(&server.url());
     let v = wait_for(&p, "the second connection's frames", |v| {
-        v.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
+        v.totals.frames >= FIXTURE_FRAMES / 2 + FIXTURE_FRAMES - 1
     });
-    assert!(v.reconnects >= 1);
+    assert!(v.totals.reconnects >= 1);
     assert!(
         v.failures.contains_key("connection lost"),
         "a reset is a lost connection: {v:#?}"
     );
-    assert_eq!(v.corrupt, 0, "a cut frame is dropped, not shown: {v:#?}");
+    assert_eq!(
+        v.totals.corrupt, 0,
+        "a cut frame is dropped, not shown: {v:#?}"
+    );
 }
 
 #[test]
@@ -252,21 +265,21 @@ fn a_restarted_server_is_reconnected_to() {
     let addr = server.addr();
     let p = start(&server.url());
     wait_for(&p, "the first server's frames", |v| {
-        v.frames >= FIXTURE_FRAMES
+        v.totals.frames >= FIXTURE_FRAMES
     });
     server.shutdown();
     let down = wait_for(&p, "the viewer to notice", |v| {
         matches!(
             v.state,
             ConnState::Waiting { .. } | ConnState::Connecting { .. }
-        ) && v.errors >= 1
+        ) && v.totals.errors >= 1
     });
-    assert_eq!(down.frames, FIXTURE_FRAMES);
+    assert_eq!(down.totals.frames, FIXTURE_FRAMES);
     let _server = ReplayServer::start_on(addr, script());
     let v = wait_for(&p, "the restarted server's frames", |v| {
-        v.frames >= 2 * FIXTURE_FRAMES
+        v.totals.frames >= 2 * FIXTURE_FRAMES
     });
-    assert!(v.reconnects >= 1);
+    assert!(v.totals.reconnects >= 1);
     assert_eq!(v.state, ConnState::Streaming);
 }
 
@@ -282,23 +295,24 @@ fn a_refused_connection_says_so_and_retries() {
     let v = wait_for(&p, "two refused attempts", |v| {
         v.failures.get("refused") >= Some(&2)
     });
-    assert!(v.reconnects >= 1);
+    assert!(v.totals.reconnects >= 1);
     assert!(
-        v.last_error
+        v.totals
+            .last_error
             .as_deref()
             .unwrap_or("")
             .contains("connection refused"),
         "{v:#?}"
     );
-    assert_eq!(v.frames, 0);
+    assert_eq!(v.totals.frames, 0);
 }
 
 #[test]
 fn a_web_page_gets_the_web_page_message() {
     let server = ReplayServer::start(vec![Behavior::Html]);
     let p = start(&format!("http://{}/", server.addr()));
-    let v = wait_for(&p, "the first failure", |v| v.errors >= 1);
-    let message = v.last_error.unwrap();
+    let v = wait_for(&p, "the first failure", |v| v.totals.errors >= 1);
+    let message = v.totals.last_error.unwrap();
     assert!(
         message.contains("this is a web page, not a stream; try /stream.mjpg"),
         "{message}"
@@ -320,18 +334,18 @@ fn an_oversized_part_ends_the_connection_and_reconnects() {
     ]);
     let p = start(&server.url());
     let v = wait_for(&p, "frames after the oversized part", |v| {
-        v.frames >= FIXTURE_FRAMES
+        v.totals.frames >= FIXTURE_FRAMES
     });
     assert_eq!(v.failures.get("frame too large"), Some(&1), "{v:#?}");
-    assert!(v.reconnects >= 1);
+    assert!(v.totals.reconnects >= 1);
 }
 
 #[test]
 fn a_401_asks_for_credentials() {
     let server = ReplayServer::start(vec![Behavior::NeedsAuth]);
     let p = start(&server.url());
-    let v = wait_for(&p, "the 401", |v| v.errors >= 1);
-    let message = v.last_error.unwrap();
+    let v = wait_for(&p, "the 401", |v| v.totals.errors >= 1);
+    let message = v.totals.last_error.unwrap();
     assert!(message.contains("user name and password"), "{message}");
     assert!(message.contains("Pi Camera"), "names the realm: {message}");
 }
@@ -341,7 +355,7 @@ fn credentials_in_the_url_are_sent() {
     let server = ReplayServer::start(vec![Behavior::NeedsAuth]);
     let url = format!("http://pi:secret@{}/stream.mjpg", server.addr());
     let p = start(&url);
-    wait_for(&p, "frames behind basic auth", |v| v.frames >= 10);
+    wait_for(&p, "frames behind basic auth", |v| v.totals.frames >= 10);
     let requests = server.requests();
     assert!(requests[0].contains(BASIC_PI_SECRET), "{requests:?}");
     assert!(
@@ -359,7 +373,7 @@ fn credentials_from_the_command_line_are_sent() {
         password: Some("secret".into()),
     });
     let p = Pipeline::start(config, || {}).unwrap();
-    wait_for(&p, "frames behind basic auth", |v| v.frames >= 10);
+    wait_for(&p, "frames behind basic auth", |v| v.totals.frames >= 10);
 }
 
 #[test]
@@ -372,22 +386,21 @@ fn the_worker_wakes_the_ui_only_when_something_happened() {
     }]);
     let wakes = Arc::new(AtomicU64::new(0));
     let w = wakes.clone();
-    let mut config = test_config(&server.url());
-    // Long enough that the hang is not noticed during this test.
-    config.stall_timeout = Duration::from_secs(600);
+    // The hang after the capture is not noticed during this test.
+    let config = patient_config(&server.url());
     let p = Pipeline::start(config, move || {
         w.fetch_add(1, Ordering::SeqCst);
     })
     .unwrap();
     let v = wait_for(&p, "the whole capture", |v| {
-        v.frames == FIXTURE_FRAMES && v.decoded + v.dropped == v.frames
+        v.totals.frames == FIXTURE_FRAMES && v.totals.decoded + v.totals.dropped == v.totals.frames
     });
     let after = wakes.load(Ordering::SeqCst);
     // One per decoded frame plus a few state changes; nothing while the stream is quiet.
     assert!(
-        after <= v.decoded + 5,
+        after <= v.totals.decoded + 5,
         "{after} wakes for {} frames",
-        v.decoded
+        v.totals.decoded
     );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(wakes.load(Ordering::SeqCst), after, "no wake without news");

@@ -22,7 +22,7 @@ fn a_recording_plays_back_frame_for_frame() {
     let p = Pipeline::start(test_config(&server.url()), || {}).unwrap();
     let path = p.start_recording(dir.path()).unwrap();
     assert!(p.is_recording());
-    wait_for(&p, "the capture", |v| v.frames >= FIXTURE_FRAMES);
+    wait_for(&p, "the capture", |v| v.totals.frames >= FIXTURE_FRAMES);
     let summary = p.stop_recording().unwrap().unwrap();
     assert!(!p.is_recording());
     assert_eq!(summary.path, path);

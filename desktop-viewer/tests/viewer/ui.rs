@@ -1,16 +1,19 @@
 //! The window's logic under egui_kittest, with no network: figures and frames are handed
-//! to the app directly, as the pipeline would hand them.
+//! to the app directly, as the pipeline would hand them, and connections go to a
+//! [`FakeNet`] that only notes what the window asked for.
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use desktop_viewer::decode::decode_rgba;
-use desktop_viewer::net::StreamFailure;
+use desktop_viewer::net::{Credentials, StreamFailure, parse_url};
 use desktop_viewer::pipeline::{Frame, PipelineConfig};
-use desktop_viewer::stats::{ConnState, StatsView};
+use desktop_viewer::stats::{ConnState, StatsView, Totals};
 use desktop_viewer::ui::format::grouped;
-use desktop_viewer::ui::{AppOptions, ViewerApp};
-use eframe::egui::{self, Key};
+use desktop_viewer::ui::{AppOptions, Connector, Feed, ViewerApp};
+use eframe::egui::accesskit::Role;
+use eframe::egui::{self, Key, Modifiers, ViewportCommand, ViewportId};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use mjpeg_wire::multipart::Parser;
@@ -26,14 +29,68 @@ fn shows(h: &Harness<'_, ViewerApp>, text: &str) {
     );
 }
 
-fn app(output_dir: &Path) -> ViewerApp {
-    ViewerApp::new(AppOptions {
-        // Never contacted: `connect: false`.
-        config: PipelineConfig::new("http://camera.invalid:8000/stream.mjpg"),
+/// The URL the window starts with; never contacted.
+const START_URL: &str = "http://camera.invalid:8000/stream.mjpg";
+
+/// A stand-in for the network: it keeps the settings of every connection the window
+/// starts, and each of its feeds reports the figures the test puts in `stats`.
+#[derive(Clone, Default)]
+struct FakeNet {
+    started: Arc<Mutex<Vec<PipelineConfig>>>,
+    stats: Arc<Mutex<StatsView>>,
+}
+
+struct FakeFeed {
+    url: reqwest::Url,
+    stats: Arc<Mutex<StatsView>>,
+}
+
+impl Feed for FakeFeed {
+    fn url(&self) -> &reqwest::Url {
+        &self.url
+    }
+
+    fn take_frame(&self) -> Option<Frame> {
+        None
+    }
+
+    fn stats(&self) -> StatsView {
+        self.stats.lock().unwrap().clone()
+    }
+}
+
+impl FakeNet {
+    fn connector(&self) -> Connector {
+        let net = self.clone();
+        Box::new(move |config, _recorder, _wake| {
+            let url = parse_url(&config.url).unwrap();
+            net.started.lock().unwrap().push(config);
+            Ok(Box::new(FakeFeed {
+                url,
+                stats: net.stats.clone(),
+            }) as Box<dyn Feed>)
+        })
+    }
+
+    /// The settings of each connection started so far.
+    fn started(&self) -> Vec<PipelineConfig> {
+        self.started.lock().unwrap().clone()
+    }
+}
+
+fn app_on(output_dir: &Path, net: &FakeNet) -> ViewerApp {
+    let options = AppOptions {
+        config: PipelineConfig::new(START_URL),
         target_kbps: 1000.0,
         output_dir: output_dir.to_path_buf(),
+        // Tests connect by typing and clicking, or not at all.
         connect: false,
-    })
+    };
+    ViewerApp::with_connector(options, net.connector())
+}
+
+fn app(output_dir: &Path) -> ViewerApp {
+    app_on(output_dir, &FakeNet::default())
 }
 
 fn harness(app: ViewerApp) -> Harness<'static, ViewerApp> {
@@ -68,11 +125,14 @@ fn streaming() -> StatsView {
         fps: 24.9,
         kbps: 3210.0,
         average_kbps: 3180.0,
-        frames: 500,
-        decoded: 498,
-        resolution: Some([640, 480]),
-        decode_p99_ms: Some(3.4),
-        dropped: 2,
+        totals: Totals {
+            frames: 500,
+            decoded: 498,
+            resolution: Some([640, 480]),
+            decode_p99_ms: Some(3.4),
+            dropped: 2,
+            ..Totals::default()
+        },
         history_kbps: (0..60).map(|i| 3000.0 + (i % 7) as f32 * 60.0).collect(),
         ..StatsView::default()
     }
@@ -85,8 +145,11 @@ fn down() -> StatsView {
             retry_at: Instant::now() + Duration::from_secs(2),
         },
         state_text: "connection refused".into(),
-        errors: 3,
-        reconnects: 2,
+        totals: Totals {
+            errors: 3,
+            reconnects: 2,
+            ..Totals::default()
+        },
         ..StatsView::default()
     }
 }
@@ -303,4 +366,155 @@ fn typing_a_url_does_not_trigger_keys() {
     h.key_press(Key::S);
     h.run_steps(2);
     assert!(h.state().view.overlay, "S typed into the URL bar");
+}
+
+/// Replaces the URL in the URL bar as a user does: click, select all, type, Enter.
+fn type_url(h: &mut Harness<'_, ViewerApp>, url: &str) {
+    h.get_by_role(Role::TextInput).click();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role(Role::TextInput).type_text(url);
+    h.run_steps(1);
+    h.key_press(Key::Enter);
+    h.run_steps(2);
+}
+
+#[test]
+fn typing_a_url_and_enter_watches_that_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    *net.stats.lock().unwrap() = streaming();
+    let mut h = harness(app_on(dir.path(), &net));
+    h.run_steps(2);
+    assert!(
+        net.started().is_empty(),
+        "nothing starts before it is asked"
+    );
+    shows(&h, "CONNECTING");
+
+    type_url(&mut h, "pi.local:8000/stream.mjpg?fps=5");
+    let started = net.started();
+    assert_eq!(started.len(), 1, "one connection, to the typed URL");
+    assert_eq!(started[0].url, "pi.local:8000/stream.mjpg?fps=5");
+    assert_eq!(h.state().url_text(), "pi.local:8000/stream.mjpg?fps=5");
+    // The window now shows what that connection reports.
+    shows(&h, "LIVE");
+    h.get_by_label("24.9 fps");
+
+    type_url(&mut h, "http://other.invalid:8080/stream");
+    let started = net.started();
+    assert_eq!(started.len(), 2, "Enter again starts a new connection");
+    assert_eq!(started[1].url, "http://other.invalid:8080/stream");
+}
+
+#[test]
+fn a_url_that_cannot_be_used_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    let mut h = harness(app_on(dir.path(), &net));
+    h.run_steps(1);
+    type_url(&mut h, "ftp://camera.invalid/stream.mjpg");
+    assert!(net.started().is_empty(), "nothing was started for it");
+    shows(&h, r#"invalid URL "ftp://camera.invalid/stream.mjpg""#);
+    shows(&h, "use http or https");
+    let toast = h.state().toast.clone().expect("a message");
+    assert!(toast.is_error, "{toast:?}");
+}
+
+#[test]
+fn the_login_row_appears_on_a_401_and_sign_in_sends_the_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    let mut h = harness(app_on(dir.path(), &net));
+    h.state_mut().stats = streaming();
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Sign in").is_none(),
+        "no login while it plays"
+    );
+
+    for failure in [
+        StreamFailure::NeedsCredentials { realm: None },
+        StreamFailure::BadCredentials,
+    ] {
+        h.state_mut().stats = StatsView {
+            state: ConnState::Waiting {
+                failure,
+                retry_at: Instant::now(),
+            },
+            ..StatsView::default()
+        };
+        h.run_steps(2);
+        h.get_by_label("Sign in");
+    }
+
+    h.get_by_role_and_label(Role::TextInput, "User").click();
+    h.run_steps(1);
+    h.get_by_role_and_label(Role::TextInput, "User")
+        .type_text("pi");
+    h.run_steps(1);
+    h.get_by_role(Role::PasswordInput).click();
+    h.run_steps(1);
+    h.get_by_role(Role::PasswordInput).type_text("hunter2");
+    h.run_steps(1);
+    h.get_by_label("Sign in").click();
+    h.run_steps(2);
+
+    let started = net.started();
+    assert_eq!(started.len(), 1, "Sign in connects again");
+    assert_eq!(started[0].url, START_URL);
+    assert_eq!(
+        started[0].credentials,
+        Some(Credentials {
+            user: "pi".into(),
+            password: Some("hunter2".into()),
+        })
+    );
+}
+
+/// The viewport commands the app sent in the last step.
+fn fullscreen_requests(h: &Harness<'_, ViewerApp>) -> Vec<bool> {
+    h.output().viewport_output[&ViewportId::ROOT]
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            ViewportCommand::Fullscreen(on) => Some(*on),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn key_f11_asks_the_window_system_for_full_screen_and_escape_leaves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.run_steps(1);
+    // One event per step, so the step that handles the key is the last one.
+    h.key_down(Key::F11);
+    h.step();
+    assert_eq!(fullscreen_requests(&h), [true]);
+    h.key_up(Key::F11);
+    h.step();
+    h.key_down(Key::Escape);
+    h.step();
+    assert_eq!(fullscreen_requests(&h), [false]);
+    assert!(!h.state().view.fullscreen);
+}
+
+#[test]
+fn the_buttons_do_what_p_and_r_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(app(dir.path()));
+    h.run_steps(1);
+    h.get_by_label("Snapshot").click();
+    h.run_steps(2);
+    h.get_by_label("No frame to save yet");
+    h.get_by_label("Record").click();
+    h.run_steps(2);
+    assert!(h.state().recorder().status().is_some(), "recording");
+    h.get_by_label("Stop recording").click();
+    h.run_steps(2);
+    assert!(h.state().recorder().status().is_none());
+    h.get_by_label_contains("Recording saved to");
 }

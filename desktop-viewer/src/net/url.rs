@@ -1,0 +1,132 @@
+//! Stream URLs: parsed once, and shown (in logs, titles, messages) only without a password.
+
+use reqwest::Url;
+
+use super::failure::StreamFailure;
+
+/// Parses and checks a stream URL; a missing scheme means `http://`.
+pub fn parse_url(url: &str) -> Result<Url, StreamFailure> {
+    let invalid = |reason: String| StreamFailure::InvalidUrl {
+        url: redacted_text(url),
+        reason,
+    };
+    let parsed = Url::parse(&with_scheme(url)).map_err(|e| invalid(e.to_string()))?;
+    match parsed.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(invalid(format!(
+                "unsupported scheme {other:?}; use http or https"
+            )));
+        }
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host".into()));
+    }
+    Ok(parsed)
+}
+
+/// `pi.local:8000/x` → `http://pi.local:8000/x`.
+fn with_scheme(url: &str) -> String {
+    let trimmed = url.trim();
+    if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    }
+}
+
+/// The URL without its password: the one form in which a URL is logged or shown. The user
+/// name stays; it is no secret, and it tells which account a "wrong password" was about.
+pub fn redacted(url: &Url) -> Url {
+    let mut u = url.clone();
+    // Only fails for URLs that cannot carry credentials, which then have none to hide.
+    let _ = u.set_password(None);
+    u
+}
+
+/// A URL as typed, without its password (`http://` added when it has no scheme, as
+/// [`parse_url`] does); one that does not parse is shown from its last `@` on, so a
+/// half-typed password never reaches the screen either.
+pub fn redacted_text(text: &str) -> String {
+    match Url::parse(&with_scheme(text)) {
+        Ok(u) => redacted(&u).to_string(),
+        Err(_) => match text.rsplit_once('@') {
+            Some((_, host)) => format!("…@{host}"),
+            None => text.to_string(),
+        },
+    }
+}
+
+/// `host:port` for messages, with the scheme's port when the URL names none
+/// (`http://cam/` → `cam:80`): a refused connection is about one port.
+pub fn host_port(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => redacted(url).to_string(),
+    }
+}
+
+/// The URL with its path replaced by `/stream.mjpg`, credentials removed (it is shown as a
+/// suggestion to type, so the user name goes too).
+pub fn with_stream_path(url: &Url) -> String {
+    let mut u = redacted(url);
+    u.set_path("/stream.mjpg");
+    u.set_query(None);
+    u.set_fragment(None);
+    // Only fails for URLs that cannot have credentials; ignoring is correct.
+    let _ = u.set_username("");
+    u.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_without_a_scheme_are_http() {
+        let u = parse_url("pi.local:8000/stream.mjpg").unwrap();
+        assert_eq!(u.as_str(), "http://pi.local:8000/stream.mjpg");
+    }
+
+    #[test]
+    fn https_is_taken_and_nonsense_refused_with_a_reason() {
+        assert_eq!(
+            parse_url("https://cam/stream.mjpg").unwrap().scheme(),
+            "https"
+        );
+        assert!(parse_url("http://").is_err());
+        let e = parse_url("ftp://cam/x").unwrap_err();
+        assert!(e.to_string().contains("use http or https"), "{e}");
+    }
+
+    #[test]
+    fn the_suggested_url_has_no_credentials() {
+        let u = parse_url("http://me:secret@cam:8000/index.html?x=1").unwrap();
+        assert_eq!(with_stream_path(&u), "http://cam:8000/stream.mjpg");
+    }
+
+    #[test]
+    fn a_shown_url_never_holds_the_password() {
+        let u = parse_url("http://me:secret@cam:8000/stream.mjpg").unwrap();
+        assert_eq!(redacted(&u).as_str(), "http://me@cam:8000/stream.mjpg");
+        assert_eq!(
+            redacted_text("http://me:secret@cam:8000/stream.mjpg"),
+            "http://me@cam:8000/stream.mjpg"
+        );
+        // Typed, but not a URL yet: nothing before the last `@` is shown.
+        let shown = redacted_text("http://me:sec ret@cam:8000/x");
+        assert!(!shown.contains("sec"), "{shown}");
+        let refused = parse_url("ftp://me:secret@cam/").unwrap_err().to_string();
+        assert!(!refused.contains("secret"), "{refused}");
+    }
+
+    #[test]
+    fn host_port_names_the_port_even_when_the_url_does_not() {
+        assert_eq!(host_port(&parse_url("http://cam/x").unwrap()), "cam:80");
+        assert_eq!(
+            host_port(&parse_url("https://pi.local:8443/x").unwrap()),
+            "pi.local:8443"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! What the user asks for, by key or by button; the app carries it out in one place
+//! ([`super::ViewerApp`]), so that a key and its button cannot drift apart.
+
+/// One request from the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Enter in the URL bar, Connect, or Sign in: (re)connect to the URL in the bar.
+    Connect,
+    /// P, or the Snapshot button: save the frame on screen as received.
+    Snapshot,
+    /// R, or the Record button: start or stop writing the stream to a file.
+    ToggleRecording,
+    /// S: show or hide the overlay.
+    ToggleOverlay,
+    /// 1: one image pixel per screen pixel, or fit to the window.
+    ToggleActualSize,
+    /// F11 toggles full screen; Esc leaves it.
+    SetFullscreen(bool),
+}
