@@ -46,12 +46,13 @@ impl RateGate {
     /// `min_quality`, never over the gate's quality) and then the share of frames kept.
     pub fn with_target(self, target_kbps: f64, min_quality: u8) -> Self {
         let max_quality = self.quality();
+        // Whether quality is a lever is for the source to say when it starts (set_encodes).
         let controller = RateController::new(
             target_kbps,
             min_quality,
             max_quality,
             f64::from(self.fps()),
-            self.encodes.load(Ordering::Relaxed),
+            false,
         );
         self.set_quality(max_quality.min(MAX_QUALITY));
         *self.steering() = Some(Steering {

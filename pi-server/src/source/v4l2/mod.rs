@@ -1,13 +1,13 @@
 //! `v4l2:/dev/videoN`: a camera through Video4Linux2 (USB webcams, the Pi's legacy camera
 //! stack, capture cards).
 //!
-//! The capture thread owns the device. It negotiates a format (`format.rs`: MJPEG passes
-//! through untouched, raw formats are encoded), sets the `--control`s, and dequeues
-//! memory-mapped buffers, copying (MJPEG) or encoding (raw) each before the buffer goes back
-//! to the driver. When the camera vanishes or fails, clients stay connected and get a "no
-//! signal" card about once a second while the device is re-opened every second; when it
-//! comes back, live frames resume on the same connections. Each change of state is logged
-//! once.
+//! The capture thread owns the device. This module is its life: open (`device.rs`, which
+//! negotiates a format with `format.rs` and sets the `--control`s with `controls.rs`),
+//! capture (`capture.rs`: dequeue memory-mapped buffers, MJPEG copied out and passed
+//! through, raw frames handed to the encoder threads of `pool.rs`), and when the camera
+//! vanishes or fails, the "no signal" card (`no_signal.rs`) about once a second while the
+//! device is re-opened every second; when it comes back, live frames resume on the same
+//! connections. Each change of state is logged once.
 
 mod capture;
 mod controls;
