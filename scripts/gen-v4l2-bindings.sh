@@ -90,8 +90,9 @@ if [ -n "$layout_tests" ]; then
     } > "$scratch/$file.rs"
     "${RUSTC:-rustc}" --edition 2018 --test --target "$target" -C "linker=$linker" \
       -o "$scratch/$file" "$scratch/$file.rs"
-    result=$("$qemu" -L "$libs" "$scratch/$file" | grep '^test result')
-    echo "$file.rs on $target ($(basename "$qemu")): $result"
+    echo "$file.rs on $target, under $(basename "$qemu"):"
+    # Quiet: a dot per test, then a failed test's message and the result line.
+    "$qemu" -L "$libs" "$scratch/$file" --quiet
   done
   exit 0
 fi
