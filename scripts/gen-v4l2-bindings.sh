@@ -11,9 +11,11 @@
 # time_t, with musl (1.2 and later) a 64-bit one, which moves every field of v4l2_buffer
 # after the timestamp.
 #
-# usage: scripts/gen-v4l2-bindings.sh [--check]
-#   (no option)  rewrite vendor/v4l2-sys-mit/src/bindings/*.rs
-#   --check      regenerate into a scratch folder and fail if any committed file differs
+# usage: scripts/gen-v4l2-bindings.sh [--check | --layout-tests]
+#   (no option)     rewrite vendor/v4l2-sys-mit/src/bindings/*.rs
+#   --check         regenerate into a scratch folder and fail if any committed file differs
+#   --layout-tests  run bindgen's layout tests of the ARM files on ARM, under qemu-user
+#                   (`cargo test` runs the x86_64 file's); see layout_tests below
 # needs (Debian/Ubuntu): libclang-dev, and the target headers:
 #   apt-get install linux-libc-dev-amd64-cross libc6-dev-amd64-cross \
 #     linux-libc-dev-arm64-cross libc6-dev-arm64-cross \
@@ -26,10 +28,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 check=
+layout_tests=
 case "${1:-}" in
   --check) check=1 ;;
+  --layout-tests) layout_tests=1 ;;
   "") ;;
-  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--check | --layout-tests]" >&2; exit 2 ;;
 esac
 
 crate=vendor/v4l2-sys-mit
@@ -61,6 +65,37 @@ v4l2_layouts() {
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+
+# Compiles the committed ARM files' layout tests for ARM and runs them under qemu-user:
+# Rust then lays every struct out as the real target does, and compares it with what clang
+# computed for that target. Needs a rustc (RUSTC, default rustc) with the standard
+# libraries of aarch64-unknown-linux-gnu and armv7-unknown-linux-gnueabihf (`rustup target
+# add`, or Debian's rustc with libstd-rust-dev:arm64 and libstd-rust-dev:armhf), the
+# linkers (gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf) and qemu-user (or -static).
+# No musl standard library is at hand here, so the musl file's tests run on the glibc
+# target: Rust lays C types out the same for both (one ARM EABI, one data layout).
+if [ -n "$layout_tests" ]; then
+  runs=(
+    "aarch64-linux-gnu    aarch64-unknown-linux-gnu     aarch64-linux-gnu-gcc   aarch64 /usr/aarch64-linux-gnu"
+    "arm-linux-gnueabihf  armv7-unknown-linux-gnueabihf arm-linux-gnueabihf-gcc arm     /usr/arm-linux-gnueabihf"
+    "arm-linux-musleabihf armv7-unknown-linux-gnueabihf arm-linux-gnueabihf-gcc arm     /usr/arm-linux-gnueabihf"
+  )
+  for run in "${runs[@]}"; do
+    read -r file target linker arch libs <<<"$run"
+    qemu=$(command -v "qemu-$arch" || command -v "qemu-$arch-static") ||
+      { echo "qemu-$arch is missing; install qemu-user" >&2; exit 1; }
+    {
+      echo '#![allow(deref_nullptr, non_camel_case_types, non_snake_case, non_upper_case_globals)]'
+      echo "include!(\"$PWD/$committed/$file.rs\");"
+    } > "$scratch/$file.rs"
+    "${RUSTC:-rustc}" --edition 2018 --test --target "$target" -C "linker=$linker" \
+      -o "$scratch/$file" "$scratch/$file.rs"
+    echo "$file.rs on $target, under $(basename "$qemu"):"
+    # Quiet: a dot per test, then a failed test's message and the result line.
+    "$qemu" -L "$libs" "$scratch/$file" --quiet
+  done
+  exit 0
+fi
 
 # Our generator (a small crate with its own lock file) loads libclang when it runs.
 gen_target_dir="${CARGO_TARGET_DIR:-$PWD/target}/gen-v4l2-bindings"
