@@ -21,7 +21,7 @@ const PYTHON_WEBSOCKET: Need = Need::PythonModule("websocket", "python3-websocke
 const PYTHON_OPENCV: Need = Need::PythonModule("cv2", "python3-opencv");
 /// The runnable copy of the original recipe (a stand-in camera replays its frames).
 const RECIPE: Need = Need::Kit(
-    "../../shared/anchors/seed-recipe/streaming.py",
+    "anchors/seed-recipe/streaming.py",
     "the original picamera recipe",
 );
 

@@ -183,7 +183,8 @@ pub enum Need {
     /// has it. Several may be on the PATH (pyenv's, a venv's, Debian's); the first that has
     /// the module is taken, since Debian's modules are built for Debian's Python only.
     PythonModule(&'static str, &'static str),
-    /// The team kit's copy of something, by its path relative to this crate, and what it is.
+    /// Something of the team kit, which lives beside the repository (`../shared`), by its
+    /// path inside the kit, and what it is.
     Kit(&'static str, &'static str),
 }
 
@@ -201,7 +202,7 @@ impl Need {
                     .is_ok_and(|s| s.success())
             }),
             Need::Kit(relative, _) => {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+                let path = kit().join(relative);
                 path.exists().then_some(path)
             }
         }
@@ -216,12 +217,20 @@ impl Need {
             }
             Need::Kit(relative, what) => format!(
                 "{what} at {} (the team kit, beside the repository)",
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join(relative)
-                    .display()
+                kit().join(relative).display()
             ),
         }
     }
+}
+
+/// Where the team kit would be: `shared` beside the repository (this crate is `tests/`).
+fn kit() -> PathBuf {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .nth(2)
+        .unwrap_or(crate_dir)
+        .join("shared")
 }
 
 /// Executable files called `name` in the PATH's directories, in order.
