@@ -6,7 +6,7 @@ use std::time::Duration;
 use desktop_viewer::headless;
 
 use crate::pipeline::patient_config;
-use crate::replay::{After, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE};
+use crate::replay::{After, Behavior, FIXTURE_FRAMES, ReplayServer, SEED_RECIPE, SEED_RECIPE_FPS};
 
 #[test]
 fn headless_prints_a_line_a_second_and_a_summary() {
@@ -109,6 +109,30 @@ fn exit_status_says_whether_a_frame_arrived() {
         stdout.contains("this is a web page, not a stream"),
         "{stdout}"
     );
+}
+
+/// The binary against the original picamera recipe's wire format: its captured response
+/// (`shared/tests/fixtures/seed-recipe.*`), replayed at the recipe's 24 fps. The e2e tests
+/// run the recipe itself when the team kit is beside the repository.
+#[test]
+fn the_viewer_plays_the_original_recipe() {
+    let server = ReplayServer::start(vec![Behavior::Live {
+        name: SEED_RECIPE,
+        fps: SEED_RECIPE_FPS,
+    }]);
+    let out = viewer()
+        .args(["--headless", "--json", "--duration", "3", &server.url()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let s: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "summary")
+        .unwrap_or_else(|| panic!("no summary: {stdout}"));
+    assert!(s["decoded"].as_u64().unwrap() >= 20, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
 }
 
 #[test]

@@ -23,6 +23,9 @@ pub const ALL_FIXTURES: [&str; 3] = [SEED_RECIPE, FFMPEG_MPJPEG, FFMPEG_BOUNDARY
 /// Frames in each fixture (`expected.json`).
 pub const FIXTURE_FRAMES: u64 = 95;
 
+/// The original recipe's frame rate (`PiCamera(framerate=24)`).
+pub const SEED_RECIPE_FPS: u32 = 24;
+
 /// `pi:secret` in basic auth.
 pub const BASIC_PI_SECRET: &str = "Basic cGk6c2VjcmV0";
 
@@ -44,6 +47,9 @@ pub enum After {
 pub enum Behavior {
     /// Replay the fixture `name`.
     Fixture { name: &'static str, then: After },
+    /// Replay the fixture `name` (not chunked) as a live server sent it: one part every
+    /// 1/`fps` s, each part's bytes as captured; then stall.
+    Live { name: &'static str, fps: u32 },
     /// Answer with an HTML page.
     Html,
     /// Ask for credentials unless `pi:secret` is sent; then replay the seed recipe.
@@ -194,6 +200,26 @@ async fn serve(
     requests.lock().unwrap().push(request.clone());
     match behavior {
         Behavior::Fixture { name, then } => replay(&mut socket, name, then).await,
+        Behavior::Live { name, fps } => {
+            let (head, body) = fixture(name);
+            let head_text = String::from_utf8_lossy(&head);
+            assert!(
+                !head_text.to_ascii_lowercase().contains("chunked"),
+                "{name} is chunked"
+            );
+            let boundary = head_text
+                .lines()
+                .find_map(|l| l.strip_prefix("Content-Type: "))
+                .and_then(mjpeg_wire::multipart::boundary_from_content_type)
+                .unwrap();
+            socket.write_all(&head).await?;
+            let mut pace = tokio::time::interval(Duration::from_secs(1) / fps);
+            for part in raw_parts(&body, &boundary) {
+                pace.tick().await;
+                socket.write_all(part).await?;
+            }
+            std::future::pending().await
+        }
         Behavior::NeedsAuth => {
             let authorized = request
                 .lines()
@@ -290,6 +316,19 @@ async fn serve(
             socket.write_all(head.as_bytes()).await
         }
     }
+}
+
+/// `body` cut before each delimiter line of `boundary`: each piece one part as it was sent
+/// (delimiter, headers, data), the bytes untouched.
+fn raw_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+    let delimiter = format!("--{boundary}\r\n");
+    let mut starts: Vec<usize> = (0..body.len())
+        .filter(|&i| {
+            body[i..].starts_with(delimiter.as_bytes()) && (i == 0 || body[..i].ends_with(b"\r\n"))
+        })
+        .collect();
+    starts.push(body.len());
+    starts.windows(2).map(|w| &body[w[0]..w[1]]).collect()
 }
 
 /// Writes a stream's response head and opening delimiter with pi-server's writer, for

@@ -94,8 +94,9 @@ fn sigterm_stops_the_binary_with_status_0() {
         .by_ref()
         .any(|line| line.is_ok_and(|l| l.contains("listening")));
     assert!(listening, "the server logs that it listens, on stderr");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's own `kill`: a bare machine may have no procps.
+    let status = Command::new("sh")
+        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());

@@ -1,21 +1,27 @@
 """Drives headless Chromium over its DevTools protocol for tests/e2e/players.rs.
 
-Opens URL in a fresh headless Chromium, and at each of the given seconds after loading
-evaluates what the page knows of itself (its data- attributes, the stats panel, the
-status line, the image's size), printing one JSON object per sample; takes a screenshot
-at the end. Needs Debian's python3-websocket (and chromium).
+Opens URL in a fresh headless Chromium, and at each of the given samples evaluates what
+the page knows of itself (its data- attributes, the stats panel, the status line, the
+image's size), printing one JSON object per sample as it is taken; takes a screenshot at
+the end. Needs Debian's python3-websocket (and chromium).
+
+A sample is SECONDS after loading, or `until:EXPR`: as soon as the JavaScript expression
+EXPR is true (checked every 100 ms; `cdpPrevious` is the previous sample), or 30 s after
+the previous sample if it never is (the caller's assertions then say what was missing).
+Samples are taken in the order given.
 
 With --frames, each sample also says which frame the page shows and which is the newest:
 `frame.before` is /stats' newest_frame just before, `frame.shown` the number read from the
 test pattern's strip in the stream image (drawn to a canvas), `frame.after` newest_frame
 just after. The strip is read by the rule mjpeg_wire::strip documents.
 
-usage: cdp.py [--frames] CHROMIUM URL SCREENSHOT.png SECONDS [SECONDS ...]
+usage: cdp.py [--frames] CHROMIUM URL SCREENSHOT.png SAMPLE [SAMPLE ...]
 """
 import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,7 +35,11 @@ frames = args[:1] == ["--frames"]
 if frames:
     args = args[1:]
 chromium, url, screenshot, *samples = args
-samples = sorted(float(s) for s in samples)
+# The longest wait for an `until:` condition: a guard against a hung test, like PATIENCE in
+# the Rust tests, never an expectation of speed.
+PATIENCE = 30.0
+# A test that gives up sends SIGTERM: leave through `finally`, which stops Chromium.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("cdp.py: terminated"))
 profile = tempfile.mkdtemp(prefix="e2e-cdp-")
 browser = subprocess.Popen(
     [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -114,11 +124,23 @@ try:
         const after = await newest();
         return JSON.stringify({before, shown, after});
     })()"""
-    for at in samples:
-        time.sleep(max(0.0, start + at - time.time()))
+    previous = None
+    for spec in samples:
+        if spec.startswith("until:"):
+            call("Runtime.evaluate", expression="var cdpPrevious = %s;" % json.dumps(previous))
+            deadline = time.time() + PATIENCE
+            while time.time() < deadline:
+                result = call("Runtime.evaluate", expression="Boolean(%s)" % spec[len("until:"):],
+                              returnByValue=True)
+                if result["result"].get("value") is True:
+                    break
+                time.sleep(0.1)
+        else:
+            time.sleep(max(0.0, start + float(spec) - time.time()))
         result = call("Runtime.evaluate", expression=probe, returnByValue=True)
         sample = json.loads(result["result"]["value"])
-        sample["t"] = at
+        sample["t"] = round(time.time() - start, 2)
+        previous = sample
         if frames:
             result = call("Runtime.evaluate", expression=frame_probe, returnByValue=True,
                           awaitPromise=True)

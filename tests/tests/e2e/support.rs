@@ -1,8 +1,10 @@
-//! Starting the real binaries and talking to them with plain sockets.
+//! Starting the real binaries and talking to them with plain sockets; finding the
+//! programs some tests need, or skipping those tests.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -88,11 +90,7 @@ impl Server {
 
     /// Sends SIGTERM, as systemd or `kill` would.
     pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success());
+        assert!(terminate(&self.child), "SIGTERM to pi-server");
     }
 
     /// Waits for the process to exit.
@@ -116,6 +114,15 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends SIGTERM to `child`; whether it was delivered. The shell's own `kill` builtin, so
+/// that a bare machine (no procps) can run the tests.
+pub fn terminate(child: &Child) -> bool {
+    Command::new("sh")
+        .args(["-c", "kill -TERM \"$1\"", "sh", &child.id().to_string()])
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// The headless viewer's command for watching `url` for `seconds`, printing JSON lines.
@@ -161,4 +168,112 @@ pub fn get(addr: SocketAddr, path: &str) -> TcpStream {
     s.set_read_timeout(Some(PATIENCE)).expect("timeout");
     write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("send request");
     s
+}
+
+/// Set to `1` (`.ci/run` does) to make every test that would skip for something missing
+/// fail instead, naming it: CI has everything installed and must prove every test ran.
+pub const REQUIRE_ALL: &str = "PI_MJPEG_REQUIRE_ALL";
+
+/// Something a test needs that a machine with only Rust and a C linker does not have.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// A program on the PATH, and the Debian package that has it.
+    Program(&'static str, &'static str),
+    /// A `python3` on the PATH that can import this module, and the Debian package that
+    /// has it. Several may be on the PATH (pyenv's, a venv's, Debian's); the first that has
+    /// the module is taken, since Debian's modules are built for Debian's Python only.
+    PythonModule(&'static str, &'static str),
+    /// Something of the team kit, which lives beside the repository (`../shared`), by its
+    /// path inside the kit, and what it is.
+    Kit(&'static str, &'static str),
+}
+
+impl Need {
+    /// Where it is, if it is there.
+    fn find(self) -> Option<PathBuf> {
+        match self {
+            Need::Program(name, _) => on_path(name).next(),
+            Need::PythonModule(module, _) => on_path("python3").find(|python| {
+                Command::new(python)
+                    .args(["-c", &format!("import {module}")])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            }),
+            Need::Kit(relative, _) => {
+                let path = kit().join(relative);
+                path.exists().then_some(path)
+            }
+        }
+    }
+
+    /// What is missing and how to get it, for one line.
+    fn describe(self) -> String {
+        match self {
+            Need::Program(name, package) => format!("{name} (apt-get install {package})"),
+            Need::PythonModule(module, package) => {
+                format!("{module} for python3 (apt-get install {package})")
+            }
+            Need::Kit(relative, what) => format!(
+                "{what} at {} (the team kit, beside the repository)",
+                kit().join(relative).display()
+            ),
+        }
+    }
+}
+
+/// Where the team kit would be: `shared` beside the repository (this crate is `tests/`).
+fn kit() -> PathBuf {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate_dir
+        .ancestors()
+        .nth(2)
+        .unwrap_or(crate_dir)
+        .join("shared")
+}
+
+/// Executable files called `name` in the PATH's directories, in order.
+fn on_path(name: &str) -> impl Iterator<Item = PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .filter(|file| {
+            file.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The paths of everything the calling test needs, in order; or, when something is
+/// missing, `None` after one line on stderr naming what to install (the caller returns:
+/// the test is skipped). With [`REQUIRE_ALL`] set, a missing need fails the test instead.
+///
+/// `let Some([ffmpeg]) = needs([Need::Program("ffmpeg", "ffmpeg")]) else { return };`
+pub fn needs<const N: usize>(needs: [Need; N]) -> Option<[PathBuf; N]> {
+    let found = needs.map(Need::find);
+    let missing: Vec<String> = needs
+        .iter()
+        .zip(&found)
+        .filter(|(_, path)| path.is_none())
+        .map(|(need, _)| need.describe())
+        .collect();
+    if missing.is_empty() {
+        return Some(found.map(|path| path.unwrap_or_default()));
+    }
+    let missing = missing.join(", ");
+    // libtest names each test's thread after the test.
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_string();
+    let required = std::env::var_os(REQUIRE_ALL).is_some_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test} needs {missing}, and {REQUIRE_ALL}=1 says that everything must be there"
+    );
+    // Straight to stderr: libtest captures eprintln! of passing tests, and a skip must show.
+    let _ = writeln!(std::io::stderr(), "skipped: needs {missing}: {test}");
+    None
 }
