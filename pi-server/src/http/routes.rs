@@ -14,7 +14,9 @@ use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Empty, Full};
 
-use super::{AppState, Body, ConnWatch, stream};
+use super::conn_watch::ConnWatch;
+use super::state::{AppState, Body};
+use super::stream;
 
 /// The page at `/`: the live stream and a small stats panel, with no external assets.
 const INDEX_HTML: &str = include_str!("index.html");

@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::backlog::{Link, Room};
-use super::{Body, ConnWatch};
+use super::conn_watch::ConnWatch;
+use super::state::Body;
 use crate::broadcast::Receiver;
 use crate::shutdown::Shutdown;
 use crate::stats::{ClientGuard, LeaveReason};

@@ -14,7 +14,9 @@ use bytes::Bytes;
 use mjpeg_wire::jpeg::{self, Splitter};
 use mjpeg_wire::multipart::Parser;
 
-use super::{FrameSource, Pacer, Running, SourceError};
+use super::error::SourceError;
+use super::frame_source::{FrameSource, Running};
+use super::pacer::Pacer;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 

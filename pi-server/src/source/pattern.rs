@@ -7,8 +7,11 @@
 use std::time::{Instant, SystemTime};
 
 use super::draw::{Canvas, wall_clock};
+use super::encode::JpegEncoder;
+use super::error::SourceError;
+use super::frame_source::{FrameSource, Running};
+use super::pacer::Pacer;
 use super::spec::Scene;
-use super::{FrameSource, JpegEncoder, Pacer, Running, SourceError};
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 use crate::size::Size;

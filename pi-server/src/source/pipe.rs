@@ -14,7 +14,8 @@ use mjpeg_wire::jpeg::Splitter;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::{FrameSource, Running, SourceError};
+use super::error::SourceError;
+use super::frame_source::{FrameSource, Running};
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::Backlog;
+use super::counter::Backlog;
 
 /// Whether a client can take another frame now.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -30,7 +30,8 @@ pub use no_signal::NO_SIGNAL_COMMENT;
 use self::capture::STALL;
 use self::device::Capture;
 use self::no_signal::NoSignal;
-use super::{FrameSource, Running, SourceError};
+use super::error::SourceError;
+use super::frame_source::{FrameSource, Running};
 use crate::publish::{Publisher, SourceState};
 use crate::shutdown::Shutdown;
 

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use super::device::Request;
 use crate::publish::Publisher;
 use crate::size::Size;
-use crate::source::JpegEncoder;
 use crate::source::draw::{Canvas, wall_clock};
+use crate::source::encode::JpegEncoder;
 
 /// Marks a "no signal" frame for programs: a JPEG comment right after SOI.
 pub const NO_SIGNAL_COMMENT: &[u8] = b"pi-server: no signal";

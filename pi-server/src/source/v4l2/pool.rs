@@ -17,7 +17,7 @@ use bytes::Bytes;
 use super::device::Granted;
 use crate::lock::lock;
 use crate::publish::Publisher;
-use crate::source::JpegEncoder;
+use crate::source::encode::JpegEncoder;
 use crate::source::raw::{RawFormat, RawFrame};
 
 /// Most encoder threads: beyond four, a Pi has no more cores to give.
