@@ -13,7 +13,7 @@ use std::time::Duration;
 use mjpeg_wire::multipart::{ParseError, StreamError};
 use reqwest::{StatusCode, Url};
 
-use super::url::{host_port, with_stream_path};
+use super::url::{InvalidUrl, host_port, with_stream_path};
 
 /// Why a connection attempt failed or a stream ended. Every variant leads to a reconnect
 /// after a backoff; the message is what the viewer shows.
@@ -21,13 +21,8 @@ use super::url::{host_port, with_stream_path};
 #[non_exhaustive]
 pub enum StreamFailure {
     /// The URL cannot be used at all.
-    #[error("invalid URL {url:?}: {reason}")]
-    InvalidUrl {
-        /// The URL as typed.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    #[error(transparent)]
+    InvalidUrl(#[from] InvalidUrl),
     /// Nothing listens on that port (the server is down or restarting).
     #[error("connection refused by {0} (is the server running?)")]
     Refused(String),
@@ -119,7 +114,7 @@ impl StreamFailure {
     /// A short word for the state line ("refused", "stalled", ...).
     pub fn kind(&self) -> &'static str {
         match self {
-            StreamFailure::InvalidUrl { .. } => "invalid URL",
+            StreamFailure::InvalidUrl(_) => "invalid URL",
             StreamFailure::Refused(_) => "refused",
             StreamFailure::Connect { .. } => "unreachable",
             StreamFailure::Certificate { .. } => "untrusted certificate",

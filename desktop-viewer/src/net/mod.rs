@@ -12,4 +12,4 @@ mod url;
 pub use backoff::{Backoff, MAX_DELAY, MIN_DELAY};
 pub use connection::{BodyStream, Credentials, Opened, build_client, open};
 pub use failure::{StreamFailure, Verdict};
-pub use url::{host_port, parse_url, redacted, redacted_text, with_stream_path};
+pub use url::{InvalidUrl, host_port, parse_url, redacted, redacted_text, with_stream_path};

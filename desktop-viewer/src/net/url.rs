@@ -2,11 +2,19 @@
 
 use reqwest::Url;
 
-use super::failure::StreamFailure;
+/// A stream URL that cannot be used at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid URL {url:?}: {reason}")]
+pub struct InvalidUrl {
+    /// The URL as typed, without its password.
+    pub url: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
 
 /// Parses and checks a stream URL; a missing scheme means `http://`.
-pub fn parse_url(url: &str) -> Result<Url, StreamFailure> {
-    let invalid = |reason: String| StreamFailure::InvalidUrl {
+pub fn parse_url(url: &str) -> Result<Url, InvalidUrl> {
+    let invalid = |reason: String| InvalidUrl {
         url: redacted_text(url),
         reason,
     };

@@ -26,7 +26,7 @@ use mjpeg_wire::multipart::Limits;
 use reqwest::Url;
 use tracing::{info, warn};
 
-use crate::net::{self, Credentials, StreamFailure};
+use crate::net::{self, Credentials};
 use crate::record::{RecordControl, RecordingSummary};
 use crate::slot::{LatestSlot, lock};
 use crate::stats::{Stats, StatsView};
@@ -270,7 +270,7 @@ impl Drop for Pipeline {
 pub enum StartError {
     /// The URL is unusable.
     #[error(transparent)]
-    Url(#[from] StreamFailure),
+    Url(#[from] net::InvalidUrl),
     /// The async runtime could not be created.
     #[error("cannot start the network runtime: {0}")]
     Runtime(#[source] io::Error),

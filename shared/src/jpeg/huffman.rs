@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use super::{EOI, SOI, SOS, is_standalone};
+use super::markers::{EOI, SOI, SOS, is_standalone};
 
 /// DHT: define Huffman tables.
 const DHT: u8 = 0xC4;

@@ -1,6 +1,6 @@
 //! A JPEG's dimensions and chroma sampling, read from its frame header without decoding.
 
-use super::{EOI, SOI, SOS, is_standalone};
+use super::markers::{EOI, SOI, SOS, is_standalone};
 
 /// Why [`info`] could not read a frame header.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

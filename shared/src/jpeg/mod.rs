@@ -8,6 +8,7 @@
 
 mod huffman;
 mod info;
+mod markers;
 mod splitter;
 
 pub use huffman::{
@@ -16,12 +17,3 @@ pub use huffman::{
 };
 pub use info::{InfoError, JpegInfo, Sampling, info};
 pub use splitter::{SplitError, Splitter};
-
-pub(crate) const SOI: u8 = 0xD8;
-pub(crate) const EOI: u8 = 0xD9;
-pub(crate) const SOS: u8 = 0xDA;
-
-/// Markers that stand alone, with no length field: TEM and the restart markers.
-pub(crate) fn is_standalone(marker: u8) -> bool {
-    marker == 0x01 || (0xD0..=0xD7).contains(&marker)
-}

@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::{EOI, SOI, SOS, is_standalone};
+use super::markers::{EOI, SOI, SOS, is_standalone};
 use crate::chunks::ChunkQueue;
 
 /// What can go wrong while splitting.
