@@ -4,19 +4,18 @@
 # usage: scripts/rate-control.sh [SECONDS] [SIZE] [TARGET_KBPS] [SOURCE]
 #   defaults: 60 s, 320x240, 1000 kbit/s, test:changing (calm and busy in turns of 10 s)
 # Prints each second's kbit/s (marked ! outside ±10 %) and the viewer's summary: the share
-# of one-second windows within ±10 % after the first 5 s. Release builds; port 18777.
+# of one-second windows within ±10 % after the first 5 s. Release builds; a free port.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 seconds=${1:-60}; size=${2:-320x240}; target=${3:-1000}; source=${4:-test:changing}
 cargo build --release --quiet -p pi-server -p desktop-viewer
-bin="${CARGO_TARGET_DIR:-target}/release"
-"$bin/pi-server" --listen 127.0.0.1:18777 --source "$source" --size "$size" --fps 24 \
-  --target-kbps "$target" 2>/dev/null &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-sleep 0.5
-"$bin/desktop-viewer" --headless --json --duration "$seconds" --target-kbps "$target" \
-  http://127.0.0.1:18777/stream.mjpg | python3 -c '
+temp_dir work
+port=$(free_port)
+start server "$BIN_DIR/pi-server" --listen "127.0.0.1:$port" --source "$source" --size "$size" \
+  --fps 24 --target-kbps "$target" > "$work/server.log" 2>&1
+wait_http "http://127.0.0.1:$port/healthz" pi-server "$server" "$work/server.log"
+"$BIN_DIR/desktop-viewer" --headless --json --duration "$seconds" --target-kbps "$target" \
+  "http://127.0.0.1:$port/stream.mjpg" | python3 -c '
 import json, sys
 line = []
 for raw in sys.stdin:

@@ -21,8 +21,7 @@
 # needs: root (ip netns, tc), iproute2. The namespace and links are removed on exit, also
 # on failure or Ctrl-C.
 set -euo pipefail
-export PATH="$PATH:/usr/sbin:/sbin"
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 check=
 recipe=
@@ -37,7 +36,6 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-die() { echo "slow-link-test: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root for ip netns and tc (run it with sudo)"
 for tool in ip tc python3; do
   command -v "$tool" >/dev/null || die "$tool not found; apt-get install iproute2 python3"
@@ -47,10 +45,9 @@ if [ -n "$recipe" ]; then
     die "../shared/anchors/seed-recipe (the team kit's original recipe) is absent; run without --recipe"
 fi
 
-target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --quiet -p pi-server --bin pi-server --bin mjpeg-load
-server_bin="$target/release/pi-server"
-load_bin="$target/release/mjpeg-load"
+server_bin="$BIN_DIR/pi-server"
+load_bin="$BIN_DIR/mjpeg-load"
 
 # Names unique to this run, so that two runs (or a stale one) never collide. Interface
 # names are at most 15 characters.
@@ -61,19 +58,11 @@ peer_if="${tag}p"
 subnet="10.$(( $$ % 200 + 20 )).$(( ($$ / 200) % 250 )).0"
 host_ip="${subnet%.0}.1"
 peer_ip="${subnet%.0}.2"
-work=$(mktemp -d)
-pids=()
+temp_dir work
 
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  ip link del "$host_if" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
+# Registered before they exist, so that a failure half way still removes them.
+on_exit "ip netns del '$ns'"
+on_exit "ip link del '$host_if'"
 ip netns add "$ns"
 ip link add "$host_if" type veth peer name "$peer_if"
 ip link set "$peer_if" netns "$ns"
@@ -86,36 +75,19 @@ ip -n "$ns" link set lo up
 tc qdisc add dev "$host_if" root tbf rate 1mbit burst 32kbit latency 400ms
 echo "slow link: $host_ip (server side, tbf 1mbit) -> $peer_ip (namespace $ns)"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() {
-  local url=$1 pid=$2
-  for _ in $(seq 1 100); do
-    python3 - "$url" <<'PY' 2>/dev/null && return 0
-import sys, urllib.request
-urllib.request.urlopen(sys.argv[1], timeout=2).read()
-PY
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
 # run_one LABEL PORT: both clients at once against the server on PORT; writes
 # $work/LABEL-slow.json and $work/LABEL-loopback.json.
 run_one() {
-  local label=$1 port=$2
-  ip netns exec "$ns" "$load_bin" --url "http://$host_ip:$port/stream.mjpg" --clients 1 \
-    --warmup 3 --duration "$seconds" --json --label "$label slow link" > "$work/$label-slow.json" &
-  local slow=$!
-  "$load_bin" --url "http://127.0.0.1:$port/stream.mjpg" --clients 1 \
-    --warmup 3 --duration "$seconds" --json --label "$label loopback" > "$work/$label-loopback.json" &
-  local fast=$!
+  local label=$1 port=$2 slow fast
+  start slow ip netns exec "$ns" "$load_bin" --url "http://$host_ip:$port/stream.mjpg" \
+    --clients 1 --warmup 3 --duration "$seconds" --json --label "$label slow link" \
+    > "$work/$label-slow.json"
+  start fast "$load_bin" --url "http://127.0.0.1:$port/stream.mjpg" --clients 1 \
+    --warmup 3 --duration "$seconds" --json --label "$label loopback" \
+    > "$work/$label-loopback.json"
   # Half way, what the server says about its clients (pi-server only).
   if [ "$label" = pi-server ]; then
-    sleep $(( seconds / 2 + 3 ))
+    pause $(( seconds / 2 + 3 ))
     python3 - "http://127.0.0.1:$port/stats" > "$work/$label-stats.json" <<'PY' || true
 import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
@@ -127,26 +99,20 @@ PY
 
 # --- pi-server ---------------------------------------------------------------------------
 port=$(free_port)
-"$server_bin" --listen "0.0.0.0:$port" --source test --size 640x480 --fps 24 \
-  > "$work/pi-server.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_http "http://127.0.0.1:$port/healthz" "$server" ||
-  { cat "$work/pi-server.log" >&2; die "pi-server did not start"; }
+start server "$server_bin" --listen "0.0.0.0:$port" --source test --size 640x480 --fps 24 \
+  > "$work/pi-server.log" 2>&1
+wait_http "http://127.0.0.1:$port/healthz" pi-server "$server" "$work/pi-server.log"
 run_one pi-server "$port"
-kill "$server"; wait "$server" 2>/dev/null || true
+stop "$server"
 
 # --- the original recipe -----------------------------------------------------------------
 if [ -n "$recipe" ]; then
   port=$(free_port)
-  (cd ../shared/anchors/seed-recipe && PORT=$port exec python3 streaming.py) \
-    > "$work/recipe.log" 2>&1 &
-  server=$!
-  pids+=("$server")
-  wait_http "http://127.0.0.1:$port/index.html" "$server" ||
-    { cat "$work/recipe.log" >&2; die "the recipe did not start"; }
+  PORT=$port start server env -C ../shared/anchors/seed-recipe python3 streaming.py \
+    > "$work/recipe.log" 2>&1
+  wait_http "http://127.0.0.1:$port/index.html" "the recipe" "$server" "$work/recipe.log"
   run_one recipe "$port"
-  kill "$server"; wait "$server" 2>/dev/null || true
+  stop "$server"
 fi
 
 # --- report and check --------------------------------------------------------------------

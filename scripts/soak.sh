@@ -15,31 +15,17 @@
 #   - open descriptors after the churn stops equal those before it started.
 # usage: scripts/soak.sh [SECONDS]        (figures go to docs/reliability.md by hand)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 seconds=${1:-600}
 (( seconds >= 120 )) || { echo "soak.sh: run at least 120 s" >&2; exit 2; }
 
-target="${CARGO_TARGET_DIR:-target}"
 cargo build --release --quiet -p pi-server --bin pi-server --bin mjpeg-load
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+temp_dir work
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$target/release/pi-server" --listen "127.0.0.1:$port" --source test --size 640x480 --fps 24 \
-  > "$work/server.log" 2>&1 &
-server=$!
-pids+=("$server")
-for _ in $(seq 1 100); do
-  python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null && break
-  sleep 0.1
-done
+port=$(free_port)
+start server "$BIN_DIR/pi-server" --listen "127.0.0.1:$port" --source test --size 640x480 \
+  --fps 24 > "$work/server.log" 2>&1
+wait_http "http://127.0.0.1:$port/healthz" pi-server "$server" "$work/server.log"
 
 sample() { # label -> one JSON line
   python3 - "$server" "$port" "$1" "$SECONDS" <<'PY'
@@ -56,27 +42,26 @@ PY
 }
 
 SECONDS=0
-"$target/release/mjpeg-load" --url "http://127.0.0.1:$port/stream.mjpg?steady" --clients 3 \
-  --warmup 5 --duration "$((seconds - 5))" --json --label steady > "$work/steady.json" &
-steady=$!
-pids+=("$steady")
-sleep 5
+start steady "$BIN_DIR/mjpeg-load" --url "http://127.0.0.1:$port/stream.mjpg?steady" \
+  --clients 3 --warmup 5 --duration "$((seconds - 5))" --json --label steady \
+  > "$work/steady.json"
+# The steady clients' warm-up: they are connected and at full rate before the churn starts.
+pause 5
 sample before-churn >> "$work/samples.jsonl"
-"$target/release/mjpeg-load" --url "http://127.0.0.1:$port/stream.mjpg" --clients 50 \
+start churn "$BIN_DIR/mjpeg-load" --url "http://127.0.0.1:$port/stream.mjpg" --clients 50 \
   --reconnect-every 3 --warmup 0 --duration "$((seconds - 15))" --json --label churn \
-  > "$work/churn.json" &
-churn=$!
-pids+=("$churn")
+  > "$work/churn.json"
 next=35
 while (( SECONDS < seconds - 10 )); do
-  sleep 1
+  pause 1
   if (( SECONDS >= next )); then
     sample churn >> "$work/samples.jsonl"
     next=$((next + 30))
   fi
 done
 wait "$churn" || true
-sleep 3
+# The server closes the churn's last connections and frees their buffers.
+pause 3
 sample after-churn >> "$work/samples.jsonl"
 wait "$steady" || true
 

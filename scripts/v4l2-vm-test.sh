@@ -20,10 +20,8 @@
 # ${XDG_CACHE_HOME:-~/.cache}/pi-mjpeg/vm (about 70 MB). Env: VM_ACCEL=kvm to use KVM
 # where it works, VM_CPU (qemu CPU model under emulation), VM_TIMEOUT (seconds, default 240).
 set -euo pipefail
-export PATH="$PATH:/usr/sbin:/sbin"
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
-die() { echo "v4l2-vm-test: $*" >&2; exit 2; }
 for tool in qemu-system-x86_64 busybox cpio depmod xz dpkg-deb apt-get python3 ldd; do
   command -v "$tool" >/dev/null ||
     die "$tool not found; apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils python3"
@@ -35,26 +33,25 @@ ldd "$busybox_bin" >/dev/null 2>&1 && die "busybox is dynamically linked; apt-ge
 
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pi-mjpeg/vm"
 mkdir -p "$cache"
-target="${CARGO_TARGET_DIR:-target}"
 
 # --- the kernel: Debian's generic amd64 image, which ships vivid as a module -------------
 deb=$(ls -t "$cache"/linux-image-[0-9]*.deb 2>/dev/null | head -1 || true)
 if [ -z "$deb" ]; then
   echo "v4l2-vm-test: fetching Debian's kernel package (once) into $cache" >&2
-  tmp=$(mktemp -d "$cache/dl.XXXXXX")
+  temp_dir tmp "$cache"
   ( cd "$tmp" && apt-get download linux-image-amd64 >&2 ) ||
-    { rm -rf "$tmp"; die "apt-get download linux-image-amd64 failed (apt-get update first?)"; }
+    die "apt-get download linux-image-amd64 failed (apt-get update first?)"
   versioned=$(dpkg-deb -f "$tmp"/linux-image-amd64_*.deb Depends | grep -o 'linux-image-[0-9][^ ,(]*' | head -1)
-  [ -n "$versioned" ] || { rm -rf "$tmp"; die "linux-image-amd64 depends on no versioned kernel"; }
-  ( cd "$tmp" && apt-get download "$versioned" >&2 ) || { rm -rf "$tmp"; die "apt-get download $versioned failed"; }
-  mv "$tmp/$versioned"_*.deb "$cache/"; rm -rf "$tmp"
+  [ -n "$versioned" ] || die "linux-image-amd64 depends on no versioned kernel"
+  ( cd "$tmp" && apt-get download "$versioned" >&2 ) || die "apt-get download $versioned failed"
+  mv "$tmp/$versioned"_*.deb "$cache/"
   deb=$(ls -t "$cache"/linux-image-[0-9]*.deb | head -1)
 fi
 kdir="$cache/$(basename "$deb" .deb)"
 if [ ! -f "$kdir/ready" ]; then
   echo "v4l2-vm-test: extracting $(basename "$deb")" >&2
   rm -rf "$kdir"; mkdir -p "$kdir/modules"
-  x=$(mktemp -d); dpkg-deb -x "$deb" "$x"
+  temp_dir x; dpkg-deb -x "$deb" "$x"
   kver=$(ls "$x/lib/modules" | head -1)
   depmod -b "$x" "$kver"
   # vivid and what it needs, in load order (modules.dep lists dependencies deepest last).
@@ -83,8 +80,12 @@ echo "v4l2-vm-test: building pi-server and stream-probe (release)" >&2
 cargo build --release --quiet -p pi-server --bin pi-server -p e2e-tests --bin stream-probe
 
 # --- the guest's root file system ---------------------------------------------------------
-work=$(mktemp -d "${TMPDIR:-/tmp}/v4l2-vm.XXXXXX")
-[ "${1:-}" = --keep ] || trap 'rm -rf "$work"' EXIT
+if [ "${1:-}" = --keep ]; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/v4l2-vm.XXXXXX")
+  echo "v4l2-vm-test: keeping the guest's files in $work" >&2
+else
+  temp_dir work
+fi
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,opt,proc,sys,dev,tmp,etc,lib/modules}
 cp "$busybox_bin" "$root/bin/busybox"
@@ -92,7 +93,7 @@ for applet in $("$busybox_bin" --list-full); do
   [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 cp "$kdir"/modules/* "$kdir/load-order" "$root/lib/modules/"
-for bin in "$target/release/pi-server" "$target/release/stream-probe"; do
+for bin in "$BIN_DIR/pi-server" "$BIN_DIR/stream-probe"; do
   cp "$bin" "$root/opt/"
   for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
     [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
@@ -178,7 +179,8 @@ accel=(-accel "tcg,thread=multi,tb-size=256" -cpu "${VM_CPU:-Nehalem}")
 [ "${VM_ACCEL:-tcg}" = kvm ] && accel=(-accel kvm -cpu host)
 echo "v4l2-vm-test: booting $(basename "$kernel") (${VM_ACCEL:-tcg})" >&2
 started=$(date +%s)
-timeout -k 5 "${VM_TIMEOUT:-240}" qemu-system-x86_64 -nographic -no-reboot -nic none \
+# --foreground keeps qemu in the script's process group, so that Ctrl-C reaches it too.
+timeout --foreground -k 5 "${VM_TIMEOUT:-240}" qemu-system-x86_64 -nographic -no-reboot -nic none \
   -m 1024 -smp 2 "${accel[@]}" -kernel "$kernel" -initrd "$work/initrd" \
   -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 |
   tr -d '\r' | tee "$work/console.log" || true
