@@ -1,5 +1,5 @@
-# shellcheck shell=bash
 # scripts/lib.sh: what every script in scripts/ (and .ci/run) shares, so that each says it once.
+# shellcheck shell=bash
 #
 #   set -euo pipefail
 #   . "$(dirname "$0")/lib.sh"          # moves to the repository's root
