@@ -25,7 +25,7 @@
 # Every target, the host's included, is generated from these cross packages, so the
 # result depends on the packages' versions and not on the machine that runs this.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 
 check=
 layout_tests=
@@ -63,8 +63,7 @@ v4l2_layouts() {
        name && /^ *[0-9]+usize,?$/ {gsub(/[ ,]/, ""); n++; print name, n, $0}' "$1" | sort
 }
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+temp_dir scratch
 
 # Compiles the committed ARM files' layout tests for ARM and runs them under qemu-user:
 # Rust then lays every struct out as the real target does, and compares it with what clang
@@ -98,7 +97,7 @@ if [ -n "$layout_tests" ]; then
 fi
 
 # Our generator (a small crate with its own lock file) loads libclang when it runs.
-gen_target_dir="${CARGO_TARGET_DIR:-$PWD/target}/gen-v4l2-bindings"
+gen_target_dir="$TARGET_DIR/gen-v4l2-bindings"
 cargo build --quiet --release --locked --manifest-path "$crate/generate/Cargo.toml" \
   --target-dir "$gen_target_dir"
 generator="$gen_target_dir/release/gen-v4l2-bindings"
