@@ -10,13 +10,13 @@
 # its methods always form a cycle, so the graph is reduced to modules here and searched
 # for strongly connected components (Tarjan). Prints the cycles and fails if there is one.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 command -v cargo-modules >/dev/null || {
   echo "module-cycles.sh: needs cargo-modules (cargo install cargo-modules --version 0.27.0 --locked)" >&2
   exit 2
 }
-graph=$(mktemp)
-trap 'rm -f "$graph"' EXIT
+temp_dir work
+graph="$work/graph"
 status=0
 for package in mjpeg-wire pi-server desktop-viewer; do
   cargo modules dependencies -p "$package" --lib --no-externs --no-sysroot \
