@@ -1,7 +1,7 @@
 //! One published JPEG and what is known about it: the unit every client shares.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use mjpeg_wire::multipart::Writer;
@@ -17,8 +17,6 @@ pub struct Frame {
     pub jpeg: Bytes,
     /// When it was captured (or generated).
     pub captured: SystemTime,
-    /// When it was published.
-    pub published: Instant,
     /// Position in the source's output, from 1; gaps seen by a client are frames it skipped.
     pub seq: u64,
     /// Width in pixels.
@@ -50,7 +48,6 @@ impl Frame {
         Frame {
             jpeg,
             captured,
-            published: Instant::now(),
             seq,
             width,
             height,

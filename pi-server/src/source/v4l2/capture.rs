@@ -19,6 +19,7 @@ use super::device::{Capture, JpegQuality, OpenError};
 use super::pool::EncodePool;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
+use crate::source::raw::RawFormat;
 
 /// Longest wait for a frame before checking for shutdown, so that it is noticed quickly.
 /// The wait is our own `poll`, not the `v4l` stream's timeout: after a timeout inside
@@ -44,8 +45,8 @@ pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) ->
         .gate()
         .set_encodes(matches!(granted.format, PixelFormat::Raw(_)) || camera_quality.is_some());
     let mut hand_off = match granted.format {
-        PixelFormat::Raw(_) => match EncodePool::new(publisher) {
-            Ok(pool) => HandOff::Encode(pool),
+        PixelFormat::Raw(format) => match EncodePool::new(publisher) {
+            Ok(pool) => HandOff::Encode { pool, format },
             Err(e) => return Some(OpenError::Io(e)),
         },
         PixelFormat::Mjpeg => HandOff::PassThrough {
@@ -104,15 +105,12 @@ pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) ->
                     tracing::debug!(cause = %e, "camera sent a frame that is not a JPEG; skipped");
                 }
             }
-            HandOff::Encode(pool) => {
+            HandOff::Encode { pool, format } => {
                 // Nobody watching, or a repeat: no encoding.
                 if !publisher.is_watched() || publisher.is_repeat(data) {
                     continue;
                 }
-                let PixelFormat::Raw(raw) = granted.format else {
-                    continue;
-                };
-                pool.offer(data, raw, granted, captured);
+                pool.offer(data, *format, granted, captured);
             }
         }
     }
@@ -127,8 +125,13 @@ enum HandOff {
         /// The quality last set on the camera.
         applied: Option<u8>,
     },
-    /// Raw frames, encoded on other threads.
-    Encode(EncodePool),
+    /// Raw frames of `format`, encoded on other threads.
+    Encode {
+        /// The encoder threads.
+        pool: EncodePool,
+        /// The camera's raw pixel layout.
+        format: RawFormat,
+    },
 }
 
 /// Waits up to [`WAIT`] for a filled buffer: `Ok(true)` when one is ready. Before streaming
