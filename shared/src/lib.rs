@@ -8,6 +8,8 @@
 //!   `rpicam-vid --codec mjpeg -o -` writes) into frames, and [`jpeg::info`] for a frame's
 //!   size without decoding it.
 //! - [`meter`]: frames-per-second and kbit/s over a sliding window, plus totals.
+//! - [`discovery`]: how a camera announces itself on the LAN (DNS-SD records; with the
+//!   `mdns` feature, the multicast responder and browser).
 //! - [`duration`]: the one duration syntax of both binaries' flags (`10s`, `250ms`, `2`).
 //! - [`strip`]: the test pattern's machine-readable frame number, painted by the server and
 //!   read by tests from pixels.
@@ -16,6 +18,7 @@
 //! a slice of it, never copied.
 
 mod chunks;
+pub mod discovery;
 pub mod duration;
 pub mod jpeg;
 pub mod meter;
