@@ -154,8 +154,20 @@ pub struct Cli {
 
     /// Skip frames identical to the one before (a still scene from a capture card or a
     /// static camera), sending one a second all the same so clients know the stream lives.
-    #[arg(long, env = "PI_SERVER_DROP_SAME_FRAMES")]
+    // `=1`, `=yes` or `=true` in the environment, as services usually write it.
+    #[arg(long, env = "PI_SERVER_DROP_SAME_FRAMES", value_parser = clap::builder::BoolishValueParser::new())]
     pub drop_same_frames: bool,
+
+    /// The camera's name on the LAN, as viewers and mDNS browsers list it (default: the
+    /// host name and the camera's, e.g. "raspberrypi: test pattern").
+    #[arg(long, env = "PI_SERVER_NAME", value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Do not announce the camera on the LAN (DNS-SD over multicast DNS, which viewers use
+    /// to find it without an address) nor listen for other cameras.
+    // `=1`, `=yes` or `=true` in the environment, as services usually write it.
+    #[arg(long, env = "PI_SERVER_NO_ANNOUNCE", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_announce: bool,
 
     /// List the cameras (V4L2 devices) with their formats, sizes, frame rates and
     /// controls, say which one --source auto would use, and exit.
@@ -241,6 +253,10 @@ impl Cli {
                 client_timeout: self.client_timeout,
                 allow_origin: self.allow_origin.clone(),
                 ..crate::http::Settings::default()
+            },
+            announce: crate::announce::Settings {
+                enabled: !self.no_announce,
+                name: self.name.clone(),
             },
         })
     }

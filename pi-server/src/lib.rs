@@ -10,8 +10,10 @@
 //! 4. [`http`] writes it to every client with the `mjpeg-wire` multipart writer.
 //!
 //! [`run`] ties them together on a listener the caller binds (tests use `127.0.0.1:0`);
-//! [`config`] holds one group of settings per stage.
+//! [`config`] holds one group of settings per stage; [`announce`] makes the camera known on
+//! the LAN (DNS-SD over mDNS) and lists the others.
 
+pub mod announce;
 pub mod broadcast;
 pub mod cli;
 pub mod config;

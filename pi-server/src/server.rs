@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
+use crate::announce::{self, Facts, Presence};
 use crate::broadcast::Broadcast;
 use crate::config::Config;
 use crate::error::Error;
@@ -87,6 +88,7 @@ pub async fn run(
         source: source_settings,
         publish: publish_settings,
         http: settings,
+        announce: announce_settings,
     } = config;
     let (trigger, stop) = shutdown::channel();
     raise_file_limit(settings.max_connections);
@@ -99,12 +101,7 @@ pub async fn run(
         // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
         // the host name, e.g. raspberrypi, usually resolves on the LAN).
         let host = if addr.ip().is_unspecified() {
-            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "THIS-HOST".into());
-            format!("{name}:{}", addr.port())
+            format!("{}:{}", announce::host_name(), addr.port())
         } else {
             addr.to_string()
         };
@@ -117,7 +114,25 @@ pub async fn run(
             scheme = if settings.tls.is_some() { "https" } else { "http" },
         );
     }
+    let presence = match listener.local_addr() {
+        Ok(addr) => Presence::start(
+            &announce_settings,
+            &Facts {
+                port: addr.port(),
+                camera: source_name.clone(),
+                size: (
+                    u32::from(source_settings.size.width),
+                    u32::from(source_settings.size.height),
+                ),
+                fps: source_settings.fps,
+                auth: settings.access.kind(),
+                tls: settings.tls.is_some(),
+            },
+        ),
+        Err(_) => None,
+    };
     let state = Arc::new(AppState {
+        neighbours: presence.as_ref().map(Presence::neighbours),
         settings,
         broadcast,
         publisher,
@@ -161,6 +176,10 @@ pub async fn run(
     }
 
     drop(listener);
+    // Viewers drop the camera at once instead of when its records expire.
+    if let Some(presence) = presence {
+        presence.withdraw();
+    }
     trigger.fire();
     drop(done_tx);
     if tokio::time::timeout(GRACE, done_rx.recv()).await.is_err() {

@@ -113,7 +113,17 @@ impl Access {
         self.basic.is_none() && self.token.is_none()
     }
 
-    /// Whether Basic credentials are asked for (so a 401 should offer them).
+    /// What a client must show, as the LAN announcement says it (never the secret).
+    pub fn kind(&self) -> mjpeg_wire::discovery::Auth {
+        use mjpeg_wire::discovery::Auth;
+        match (&self.basic, &self.token) {
+            (None, None) => Auth::None,
+            (Some(_), None) => Auth::Basic,
+            (_, Some(_)) => Auth::Token,
+        }
+    }
+
+    /// Whether Basic authentication is configured (a 401 then asks the browser for it).
     pub fn wants_basic(&self) -> bool {
         self.basic.is_some()
     }

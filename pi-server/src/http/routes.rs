@@ -1,7 +1,7 @@
 //! Routes: which path and method get which response.
 //!
 //! `/` and `/index.html` (page), `/stream.mjpg` and `/stream` (MJPEG), `/snapshot.jpg` and
-//! `/snapshot`, `/stats` (JSON), `/healthz`, and mjpg-streamer's `/?action=stream` and
+//! `/snapshot`, `/stats` (JSON), `/api/cameras` (the other cameras on the LAN, JSON), `/healthz`, and mjpg-streamer's `/?action=stream` and
 //! `/?action=snapshot`, which 3D-printer hosts and Home Assistant configs already use.
 //! HEAD works on every one; other methods get 405, other paths 404, each with a short text.
 
@@ -27,6 +27,7 @@ enum Route {
     Stream,
     Snapshot,
     Stats,
+    Cameras,
     Health,
 }
 
@@ -41,6 +42,7 @@ fn route(path: &str, query: Option<&str>) -> Option<Route> {
         "/stream.mjpg" | "/stream" => Some(Route::Stream),
         "/snapshot.jpg" | "/snapshot" => Some(Route::Snapshot),
         "/stats" => Some(Route::Stats),
+        "/api/cameras" => Some(Route::Cameras),
         "/healthz" => Some(Route::Health),
         _ => None,
     }
@@ -119,19 +121,49 @@ async fn respond<B>(
             "text/html; charset=utf-8",
         ),
         Route::Health => text(StatusCode::OK, "ok\n"),
-        Route::Stats => {
-            let report = state.stats.report(&state.publisher, &state.source_name);
-            match serde_json::to_vec_pretty(&report) {
-                Ok(json) => no_cache(with_type(Full::new(Bytes::from(json)), "application/json")),
-                Err(e) => text(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("500 cannot write stats: {e}\n"),
-                ),
-            }
-        }
+        Route::Stats => json(&state.stats.report(&state.publisher, &state.source_name)),
+        Route::Cameras => json(&cameras(state)),
         Route::Snapshot => snapshot(state).await,
         Route::Stream => stream_response(req, state, peer, conn, head),
     }
+}
+
+/// A JSON answer that no cache keeps.
+fn json(value: &impl serde::Serialize) -> Response<Body> {
+    match serde_json::to_vec_pretty(value) {
+        Ok(json) => no_cache(with_type(Full::new(Bytes::from(json)), "application/json")),
+        Err(e) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("500 cannot write JSON: {e}\n"),
+        ),
+    }
+}
+
+/// `/api/cameras`: the other cameras this server heard announce themselves, with the URLs
+/// of their pages and streams, for the index page's list.
+fn cameras(state: &AppState) -> serde_json::Value {
+    let others = state
+        .neighbours
+        .as_ref()
+        .map(|n| n.others())
+        .unwrap_or_default();
+    let list: Vec<serde_json::Value> = others
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "name": c.name,
+                "host": c.host,
+                "page": c.page_url(),
+                "stream": c.stream_url(),
+                "width": c.size.map(|s| s.0),
+                "height": c.size.map(|s| s.1),
+                "fps": c.fps,
+                "auth": c.auth.required(),
+                "tls": c.tls,
+            })
+        })
+        .collect();
+    serde_json::json!({ "discovery": state.neighbours.is_some(), "cameras": list })
 }
 
 fn stream_response<B>(

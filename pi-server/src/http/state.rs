@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
 
 use super::settings::Settings;
+use crate::announce::Neighbours;
 use crate::broadcast::Broadcast;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
@@ -30,4 +31,6 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// What the frames come from, for `/stats`.
     pub source_name: String,
+    /// The other cameras on the LAN, for `/api/cameras`; `None` with `--no-announce`.
+    pub neighbours: Option<Neighbours>,
 }

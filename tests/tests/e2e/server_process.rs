@@ -2,9 +2,8 @@
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::process::Command;
 
-use crate::support::{Server, bin, get};
+use crate::support::{Server, get, pi_server};
 
 #[test]
 fn sigterm_ends_open_streams_and_exits_zero() {
@@ -29,7 +28,7 @@ fn sigterm_ends_open_streams_and_exits_zero() {
 fn a_port_in_use_names_the_port_and_the_flag_to_change_it() {
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .args(["--listen", &addr, "--source", "test"])
         .output()
         .expect("run pi-server");
@@ -60,7 +59,7 @@ fn unusable_credentials_stop_the_start_and_name_the_flag() {
             "USER:PASSWORD",
         ),
     ] {
-        let out = Command::new(bin("pi-server"))
+        let out = pi_server()
             .args(["--listen", "127.0.0.1:0", "--source", "test"])
             .args(&args)
             .output()
@@ -147,7 +146,7 @@ fn credentials_never_reach_the_log() {
 
 #[test]
 fn a_missing_file_is_a_clear_error() {
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -163,7 +162,7 @@ fn a_missing_file_is_a_clear_error() {
 
 #[test]
 fn a_camera_that_is_not_there_is_a_clear_error() {
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -188,7 +187,7 @@ fn a_camera_that_is_not_there_is_a_clear_error() {
 /// The listing of a real device is checked in a VM by scripts/v4l2-vm-test.sh.
 #[test]
 fn list_devices_says_what_auto_would_use() {
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .arg("--list-devices")
         .output()
         .expect("run pi-server");
@@ -212,7 +211,7 @@ fn a_config_file_works_like_flags() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("pi-server.toml");
     std::fs::write(&file, "source = \"v4l2:/dev/video-from-file\"\n").unwrap();
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .args(["--listen", "127.0.0.1:0", "--config"])
         .arg(&file)
         .output()
@@ -222,7 +221,7 @@ fn a_config_file_works_like_flags() {
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.contains("/dev/video-from-file"), "{stderr}");
     std::fs::write(&file, "colour = \"red\"\n").unwrap();
-    let out = Command::new(bin("pi-server"))
+    let out = pi_server()
         .args(["--config"])
         .arg(&file)
         .output()

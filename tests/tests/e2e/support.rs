@@ -30,6 +30,15 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
+/// pi-server, ready to be given arguments. It announces nothing: these tests talk over
+/// loopback, and an announcement would go out on every interface of the machine (the
+/// discovery tests run in network namespaces of their own, `scripts/discovery-test.sh`).
+pub fn pi_server() -> Command {
+    let mut command = Command::new(bin("pi-server"));
+    command.env("PI_SERVER_NO_ANNOUNCE", "1");
+    command
+}
+
 /// A running pi-server, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -46,7 +55,7 @@ impl Server {
 
     /// Starts pi-server listening on `listen` with `args` and waits until it listens.
     pub fn start_on(listen: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(bin("pi-server"))
+        let mut child = pi_server()
             .args(["--listen", listen])
             .args(args)
             .stdin(Stdio::null())
