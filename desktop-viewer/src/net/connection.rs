@@ -60,6 +60,8 @@ pub fn build_client(
         .pool_max_idle_per_host(0)
         .tcp_nodelay(true)
         .user_agent(concat!("desktop-viewer/", env!("CARGO_PKG_VERSION")))
+        // `.local` names work even where the system knows nothing of multicast DNS.
+        .dns_resolver(super::resolve::LocalAware)
         .build()
 }
 
@@ -88,6 +90,56 @@ pub async fn open(
     limits: Limits,
     stall_timeout: Duration,
 ) -> Result<Opened, StreamFailure> {
+    let answer = request(client, url, credentials, stall_timeout).await?;
+    answer.check(url)?;
+    Ok(answer.into_stream(limits))
+}
+
+/// An HTTP answer whose body has not been read.
+pub(super) struct Answer {
+    pub(super) response: reqwest::Response,
+    sent_credentials: bool,
+}
+
+impl Answer {
+    fn header(&self, name: HeaderName) -> Option<String> {
+        self.response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// `Ok` when the answer may be a stream; else what it is instead ([`failure::check_answer`]).
+    pub(super) fn check(&self, url: &Url) -> Result<(), StreamFailure> {
+        failure::check_answer(
+            self.response.status(),
+            self.header(CONTENT_TYPE).as_deref(),
+            self.header(WWW_AUTHENTICATE).as_deref(),
+            self.sent_credentials,
+            url,
+        )
+    }
+
+    /// The body, parsed into parts.
+    pub(super) fn into_stream(self, limits: Limits) -> Opened {
+        let content_type = self.header(CONTENT_TYPE);
+        let body: BodyStream = Box::pin(self.response.bytes_stream());
+        Opened {
+            parts: PartStream::with_limits(body, content_type.as_deref(), limits),
+            content_type,
+        }
+    }
+}
+
+/// Sends the GET, with the credentials unless the URL carries its own, and waits for the
+/// answer's head.
+pub(super) async fn request(
+    client: &reqwest::Client,
+    url: &Url,
+    credentials: Option<&Credentials>,
+    stall_timeout: Duration,
+) -> Result<Answer, StreamFailure> {
     let mut request = client.get(url.clone());
     let url_has_credentials = !url.username().is_empty();
     if let Some(c) = credentials.filter(|_| !url_has_credentials) {
@@ -97,32 +149,14 @@ pub async fn open(
 
     // The read timeout covers reads, but a server that accepts and never answers must not
     // hang the attempt either.
-    let response = match tokio::time::timeout(stall_timeout * 2, request.send()).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return Err(failure::from_transport(&e, url, stall_timeout)),
-        Err(_) => return Err(failure::no_answer(url, stall_timeout * 2)),
-    };
-    let header = |name: HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let content_type = header(CONTENT_TYPE);
-    failure::check_answer(
-        response.status(),
-        content_type.as_deref(),
-        header(WWW_AUTHENTICATE).as_deref(),
-        sent_credentials,
-        url,
-    )?;
-
-    let body: BodyStream = Box::pin(response.bytes_stream());
-    Ok(Opened {
-        parts: PartStream::with_limits(body, content_type.as_deref(), limits),
-        content_type,
-    })
+    match tokio::time::timeout(stall_timeout * 2, request.send()).await {
+        Ok(Ok(response)) => Ok(Answer {
+            response,
+            sent_credentials,
+        }),
+        Ok(Err(e)) => Err(failure::from_transport(&e, url, stall_timeout)),
+        Err(_) => Err(failure::no_answer(url, stall_timeout * 2)),
+    }
 }
 
 #[cfg(test)]

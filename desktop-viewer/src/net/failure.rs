@@ -105,6 +105,15 @@ pub enum StreamFailure {
         /// A suggestion, for 404.
         hint: String,
     },
+    /// A server answered, but neither the URL, nor its page's links, nor the known servers'
+    /// paths gave a stream.
+    #[error("no MJPEG stream found at {host}; tried {}", tried.join(", "))]
+    NoStreamFound {
+        /// Host and port.
+        host: String,
+        /// Each path tried, with what it was instead.
+        tried: Vec<String>,
+    },
     /// A part larger than the limit: the connection is ended so the server starts afresh.
     #[error("frame too large, reconnecting: {0}")]
     FrameTooLarge(ParseError),
@@ -125,6 +134,7 @@ impl StreamFailure {
             StreamFailure::NeedsCredentials { .. } => "needs credentials",
             StreamFailure::BadCredentials => "wrong credentials",
             StreamFailure::WebPage { .. } | StreamFailure::SingleImage { .. } => "wrong URL",
+            StreamFailure::NoStreamFound { .. } => "no stream found",
             StreamFailure::NotAStream { .. } => "not a stream",
             StreamFailure::Http { .. } => "HTTP error",
             StreamFailure::FrameTooLarge(_) => "frame too large",

@@ -33,6 +33,67 @@ pub fn parse_url(url: &str) -> Result<Url, InvalidUrl> {
     Ok(parsed)
 }
 
+/// The port pi-server (and the picamera recipe) listen on: what a bare host name means.
+pub const DEFAULT_PORT: u16 = 8000;
+
+/// Ports other MJPEG servers use by default (mjpg-streamer and ustreamer 8080, a web
+/// server 80): tried in turn when the port was not typed and the first one refuses.
+const OTHER_PORTS: [u16; 3] = [DEFAULT_PORT, 8080, 80];
+
+/// An address as typed (`raspberrypi.local`, `pi:8000`, `http://pi:8000/`, a stream URL),
+/// understood: the URL to try first, and what was left for the viewer to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    /// The URL to try first: `http://` and port 8000 filled in when not typed.
+    pub url: Url,
+    /// Whether a port was typed; if not, [`Address::fallback_ports`] are worth a try.
+    pub port_typed: bool,
+}
+
+impl Address {
+    /// Parses what was typed; a bare host means pi-server's port, 8000.
+    pub fn parse(text: &str) -> Result<Address, InvalidUrl> {
+        let mut url = parse_url(text)?;
+        let scheme_typed = text.trim().contains("://");
+        let port_typed = url.port().is_some() || typed_port(text);
+        if !port_typed && !scheme_typed {
+            // Only fails for URLs that cannot have a port; http URLs always can.
+            let _ = url.set_port(Some(DEFAULT_PORT));
+        }
+        Ok(Address { url, port_typed })
+    }
+
+    /// Other ports to try, in order, when the first one refuses: none if a port was typed
+    /// or the URL is HTTPS (a TLS server on another port would be a different thing).
+    pub fn fallback_ports(&self) -> Vec<u16> {
+        if self.port_typed || self.url.scheme() != "http" {
+            return Vec::new();
+        }
+        let first = self.url.port_or_known_default();
+        OTHER_PORTS
+            .into_iter()
+            .filter(|p| Some(*p) != first)
+            .collect()
+    }
+}
+
+/// Whether the authority part of `text` names a port, even the scheme's own
+/// (`http://pi:80/`, which `Url` reports as no port).
+fn typed_port(text: &str) -> bool {
+    let after_scheme = text
+        .trim()
+        .split_once("://")
+        .map_or(text.trim(), |(_, r)| r);
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // `[::1]:8000` has its port after the bracket; `[::1]` has none.
+    let tail = host_port.rsplit_once(']').map_or(host_port, |(_, t)| t);
+    tail.contains(':')
+}
+
 /// `pi.local:8000/x` → `http://pi.local:8000/x`.
 fn with_scheme(url: &str) -> String {
     let trimmed = url.trim();
@@ -127,6 +188,46 @@ mod tests {
         assert!(!shown.contains("sec"), "{shown}");
         let refused = parse_url("ftp://me:secret@cam/").unwrap_err().to_string();
         assert!(!refused.contains("secret"), "{refused}");
+    }
+
+    #[test]
+    fn what_people_type_becomes_a_url_on_pi_servers_port() {
+        let cases = [
+            ("raspberrypi.local", "http://raspberrypi.local:8000/", false),
+            ("pi", "http://pi:8000/", false),
+            ("pi:8000", "http://pi:8000/", true),
+            ("pi:8080/stream", "http://pi:8080/stream", true),
+            ("http://pi:8000/", "http://pi:8000/", true),
+            ("http://pi/", "http://pi/", false),
+            ("http://pi:80/", "http://pi/", true),
+            ("[::1]", "http://[::1]:8000/", false),
+            ("me:pw@pi", "http://me:pw@pi:8000/", false),
+        ];
+        for (typed, url, port_typed) in cases {
+            let a = Address::parse(typed).unwrap();
+            assert_eq!((a.url.as_str(), a.port_typed), (url, port_typed), "{typed}");
+        }
+    }
+
+    #[test]
+    fn other_ports_are_tried_only_when_none_was_typed() {
+        assert_eq!(Address::parse("pi").unwrap().fallback_ports(), [8080, 80]);
+        assert_eq!(
+            Address::parse("http://pi/").unwrap().fallback_ports(),
+            [8000, 8080]
+        );
+        assert!(
+            Address::parse("pi:8000")
+                .unwrap()
+                .fallback_ports()
+                .is_empty()
+        );
+        assert!(
+            Address::parse("https://pi/")
+                .unwrap()
+                .fallback_ports()
+                .is_empty()
+        );
     }
 
     #[test]

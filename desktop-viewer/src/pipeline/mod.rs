@@ -108,9 +108,19 @@ struct Shared {
     stats: Mutex<Stats>,
     recorder: RecordControl,
     wake: Wake,
+    /// Where the stream was found behind the typed address (`None` until then).
+    stream_url: Mutex<Option<Url>>,
 }
 
 impl Shared {
+    fn stream_url(&self) -> Option<Url> {
+        lock(&self.stream_url).clone()
+    }
+
+    fn set_stream_url(&self, url: Option<Url>) {
+        *lock(&self.stream_url) = url;
+    }
+
     fn stopped(&self) -> bool {
         self.stop.load(Ordering::Acquire)
     }
@@ -153,7 +163,8 @@ impl Pipeline {
         recorder: RecordControl,
         wake: impl Fn() + Send + Sync + 'static,
     ) -> Result<Pipeline, StartError> {
-        let url = net::parse_url(&config.url)?;
+        let address = net::Address::parse(&config.url)?;
+        let url = address.url.clone();
         let start = Instant::now();
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
@@ -163,6 +174,7 @@ impl Pipeline {
             stats: Mutex::new(Stats::new(start)),
             recorder,
             wake: Box::new(wake),
+            stream_url: Mutex::new(None),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -178,14 +190,14 @@ impl Pipeline {
                 .map_err(StartError::Thread)?,
         );
         let net_shared = shared.clone();
-        let net_url = url.clone();
+
         let spawned = std::thread::Builder::new()
             .name("viewer-net".into())
             .spawn(move || {
                 runtime.block_on(async {
                     tokio::select! {
                         () = net_shared.stop_notify.notified() => {}
-                        () = reader::connect_loop(&net_shared, &config, &net_url) => {}
+                        () = reader::connect_loop(&net_shared, &config, &address) => {}
                     }
                 });
                 // A name lookup may still be running on a blocking thread; do not wait
@@ -212,9 +224,15 @@ impl Pipeline {
         })
     }
 
-    /// The URL being watched.
+    /// The URL being watched, as typed (with `http://` and the port filled in).
     pub fn url(&self) -> &Url {
         &self.url
+    }
+
+    /// Where the stream was found behind [`Pipeline::url`] (the same URL when it was the
+    /// stream's); `None` before the first connection.
+    pub fn stream_url(&self) -> Option<Url> {
+        self.shared.stream_url()
     }
 
     /// The newest decoded frame not taken yet.

@@ -1,19 +1,21 @@
-//! The reader thread: connect, read the body through `mjpeg_wire`'s multipart parser, put
-//! each JPEG in the parts slot (and the recording), and on any failure wait and reconnect.
+//! The reader thread: find the stream behind the typed address, connect, read the body
+//! through `mjpeg_wire`'s multipart parser, put each JPEG in the parts slot (and the
+//! recording), and on any failure wait and reconnect (to the stream found, unless it has
+//! moved).
 
 use std::time::{Instant, SystemTime};
 
 use futures_util::StreamExt as _;
 use mjpeg_wire::multipart::Limits;
-use reqwest::Url;
-use tracing::{debug, trace, warn};
+use tracing::{debug, info, trace, warn};
 
 use super::{PipelineConfig, Received, Shared};
-use crate::net::{self, Backoff, StreamFailure, Verdict, failure};
+use crate::net::{self, Address, Attempt, Backoff, StreamFailure, Verdict, failure, locate};
 use crate::stats::FrameInfo;
 
 /// Connect, stream until it fails, wait, repeat; until stopped.
-pub(super) async fn connect_loop(shared: &Shared, config: &PipelineConfig, url: &Url) {
+pub(super) async fn connect_loop(shared: &Shared, config: &PipelineConfig, address: &Address) {
+    let url = &address.url;
     let client = match net::build_client(
         config.stall_timeout,
         config.connect_timeout,
@@ -43,7 +45,7 @@ pub(super) async fn connect_loop(shared: &Shared, config: &PipelineConfig, url: 
         (shared.wake)();
         is_retry = true;
 
-        let (frames, failure) = session(shared, &client, config, url, limits, &mut seq).await;
+        let (frames, failure) = session(shared, &client, config, address, limits, &mut seq).await;
         if frames > 0 {
             backoff.reset();
             attempt = 0;
@@ -71,22 +73,47 @@ async fn session(
     shared: &Shared,
     client: &reqwest::Client,
     config: &PipelineConfig,
-    url: &Url,
+    address: &Address,
     limits: Limits,
     seq: &mut u64,
 ) -> (u64, StreamFailure) {
-    let opened = match net::open(
+    let attempt = Attempt {
         client,
-        url,
-        config.credentials.as_ref(),
+        credentials: config.credentials.as_ref(),
         limits,
-        config.stall_timeout,
-    )
-    .await
-    {
-        Ok(o) => o,
-        Err(f) => return (0, f),
+        stall_timeout: config.stall_timeout,
     };
+    // Straight to the stream found before; the search again if there is none yet, or if
+    // what was a stream is now something else (a server replaced by another).
+    let known = shared.stream_url();
+    let opened = match &known {
+        Some(url) => net::open(
+            client,
+            url,
+            attempt.credentials,
+            limits,
+            config.stall_timeout,
+        )
+        .await
+        .map(|opened| (url.clone(), opened)),
+        None => locate(address, attempt).await.map(|f| (f.url, f.opened)),
+    };
+    let (url, opened) = match opened {
+        Ok(found) => found,
+        Err(f) => {
+            if known.is_some() && has_moved(&f) {
+                shared.set_stream_url(None);
+            }
+            return (0, f);
+        }
+    };
+    if known.as_ref() != Some(&url) {
+        if url != address.url {
+            info!(stream = %net::redacted(&url), "found the stream");
+        }
+        shared.set_stream_url(Some(url.clone()));
+    }
+    let url = &url;
     let content_type = opened.content_type.unwrap_or_else(|| "none".into());
     let mut parts = opened.parts;
     shared.stats().on_connected();
@@ -131,7 +158,12 @@ async fn session(
             }
             Err(e) => match failure::from_stream_error(e, &content_type, url, config.stall_timeout)
             {
-                Verdict::End(failure) => return (frames, failure),
+                Verdict::End(failure) => {
+                    if has_moved(&failure) {
+                        shared.set_stream_url(None);
+                    }
+                    return (frames, failure);
+                }
                 Verdict::Skip(damage) => {
                     debug!(cause = %damage, "skipped corrupt data in the stream");
                     shared.stats().on_corrupt();
@@ -141,6 +173,18 @@ async fn session(
         }
     }
     (frames, StreamFailure::Ended)
+}
+
+/// Whether a failure says the stream is no longer at the URL found (so search again),
+/// rather than that the server is away.
+fn has_moved(failure: &StreamFailure) -> bool {
+    matches!(
+        failure,
+        StreamFailure::WebPage { .. }
+            | StreamFailure::SingleImage { .. }
+            | StreamFailure::NotAStream { .. }
+            | StreamFailure::Http { status: 404, .. }
+    )
 }
 
 /// Appends the part to the recording, if one is running.

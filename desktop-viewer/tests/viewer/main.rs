@@ -7,6 +7,8 @@
 //! - `headless`: the `--headless` mode and the binary's exit status.
 //! - `record`: recordings play back through the shared parser and splitter.
 //! - `ui`: the window's logic under egui_kittest, fed state directly (no network).
+//! - `ui_typed`: the window with the real pipeline: typed addresses play or say what was
+//!   tried.
 
 // Test code: a failed unwrap is a failed test, with its location. clippy's
 // allow-unwrap-in-tests covers #[test] functions but not their helpers.
@@ -17,3 +19,4 @@ mod pipeline;
 mod record;
 mod replay;
 mod ui;
+mod ui_typed;

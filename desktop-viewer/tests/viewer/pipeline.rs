@@ -1,6 +1,7 @@
 //! The pipeline without a window, against real HTTP: every fixture frame arrives and
-//! decodes; stalls, resets and a server restart lead to reconnects; wrong answers (a web
-//! page, 401, an oversized part) get their message.
+//! decodes; stalls, resets and a server restart lead to reconnects; wrong answers (no stream
+//! anywhere, 401, an oversized part) get their message; a typed address or a page leads to
+//! the stream.
 //!
 //! No assertion here is about time: waits only guard against a hang, with a deadline far
 //! beyond anything a healthy run needs.
@@ -307,20 +308,65 @@ fn a_refused_connection_says_so_and_retries() {
     assert_eq!(v.totals.frames, 0);
 }
 
+/// What people type (a host and port, the server's page) leads to the stream, wherever the
+/// server keeps it: pi-server's and the recipe's path, mjpg-streamer's, ustreamer's.
 #[test]
-fn a_web_page_gets_the_web_page_message() {
+fn a_server_address_leads_to_its_stream_whatever_the_server() {
+    for stream_path in ["/stream.mjpg", "/?action=stream", "/stream"] {
+        let server = ReplayServer::start(vec![Behavior::Site { stream_path }]);
+        for typed in [
+            format!("{}", server.addr()),
+            format!("http://{}/", server.addr()),
+        ] {
+            let p = start(&typed);
+            let v = wait_for(&p, "frames", |v| v.totals.frames >= 3);
+            assert_eq!(v.totals.corrupt, 0, "{typed}: {v:#?}");
+            let found = p.stream_url().expect("the stream found");
+            assert_eq!(
+                found.as_str(),
+                format!("http://{}{stream_path}", server.addr()),
+                "typed {typed}"
+            );
+        }
+    }
+}
+
+/// A page that names its stream (in an `<img>`, as the recipe's) is followed to it.
+#[test]
+fn a_page_is_followed_to_the_stream_it_shows() {
+    let server = ReplayServer::start(vec![
+        Behavior::Html,
+        Behavior::Fixture {
+            name: SEED_RECIPE,
+            then: After::Hang,
+        },
+    ]);
+    let p = start(&format!("http://{}/", server.addr()));
+    wait_for(&p, "frames", |v| v.totals.frames >= 3);
+    let requests = server.requests();
+    assert!(requests[0].starts_with("GET / "), "{requests:?}");
+    assert!(requests[1].starts_with("GET /stream.mjpg "), "{requests:?}");
+}
+
+/// When nothing gives a stream, the message names the server and every path tried.
+#[test]
+fn a_server_without_a_stream_gets_a_message_naming_what_was_tried() {
     let server = ReplayServer::start(vec![Behavior::Html]);
     let p = start(&format!("http://{}/", server.addr()));
     let v = wait_for(&p, "the first failure", |v| v.totals.errors >= 1);
     let message = v.totals.last_error.unwrap();
     assert!(
-        message.contains("this is a web page, not a stream; try /stream.mjpg"),
+        message.starts_with(&format!("no MJPEG stream found at {}", server.addr())),
         "{message}"
     );
-    assert!(
-        message.contains(&server.url()),
-        "suggests the full URL: {message}"
-    );
+    for path in [
+        "/ (a web page)",
+        "/stream.mjpg",
+        "/?action=stream",
+        "/stream ",
+    ] {
+        assert!(message.contains(path), "{path} in {message}");
+    }
 }
 
 #[test]

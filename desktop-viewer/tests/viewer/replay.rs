@@ -50,8 +50,11 @@ pub enum Behavior {
     /// Replay the fixture `name` (not chunked) as a live server sent it: one part every
     /// 1/`fps` s, each part's bytes as captured; then stall.
     Live { name: &'static str, fps: u32 },
-    /// Answer with an HTML page.
+    /// Answer with an HTML page (whose picture is `stream.mjpg`), whatever the path.
     Html,
+    /// A server with one stream, at `stream_path` (the seed recipe, live at 24 fps), a page
+    /// at `/` that does not say where it is (as ustreamer's), and 404 for anything else.
+    Site { stream_path: &'static str },
     /// Ask for credentials unless `pi:secret` is sent; then replay the seed recipe.
     NeedsAuth,
     /// Declare a 100 MB part, then stall.
@@ -91,7 +94,21 @@ impl ReplayServer {
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime.block_on(TcpListener::bind(addr)).unwrap();
+        // A port given back can be taken meanwhile as another test's client port, for a
+        // moment: a restarted server waits for it, as a real one restarted by systemd would.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let listener = loop {
+            match runtime.block_on(TcpListener::bind(addr)) {
+                Ok(l) => break l,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::AddrInUse
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("cannot listen on {addr}: {e}"),
+            }
+        };
         let addr = listener.local_addr().unwrap();
         let accepted = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -199,7 +216,40 @@ async fn serve(
     let request = read_request(&mut socket).await?;
     requests.lock().unwrap().push(request.clone());
     match behavior {
-        Behavior::Fixture { name, then } => replay(&mut socket, name, then).await,
+        Behavior::Site { stream_path } => {
+            let target = request.split_whitespace().nth(1).unwrap_or_default();
+            if target == stream_path {
+                let live = Behavior::Live {
+                    name: SEED_RECIPE,
+                    fps: SEED_RECIPE_FPS,
+                };
+                Box::pin(serve_behavior(&mut socket, live, &request)).await
+            } else if target == "/" {
+                let page =
+                    "<!DOCTYPE html><html><body><a href=\"/snapshot\">snapshot</a></body></html>";
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                socket.write_all(head.as_bytes()).await
+            } else {
+                let status = Behavior::Status(404);
+                Box::pin(serve_behavior(&mut socket, status, &request)).await
+            }
+        }
+        other => serve_behavior(&mut socket, other, &request).await,
+    }
+}
+
+async fn serve_behavior(
+    socket: &mut TcpStream,
+    behavior: Behavior,
+    request: &str,
+) -> std::io::Result<()> {
+    match behavior {
+        Behavior::Site { .. } => unreachable!("routed in serve"),
+        Behavior::Fixture { name, then } => replay(socket, name, then).await,
         Behavior::Live { name, fps } => {
             let (head, body) = fixture(name);
             let head_text = String::from_utf8_lossy(&head);
@@ -225,7 +275,7 @@ async fn serve(
                 .lines()
                 .any(|l| l.eq_ignore_ascii_case(&format!("authorization: {BASIC_PI_SECRET}")));
             if authorized {
-                replay(&mut socket, SEED_RECIPE, After::Hang).await
+                replay(socket, SEED_RECIPE, After::Hang).await
             } else {
                 socket
                     .write_all(
@@ -256,7 +306,7 @@ async fn serve(
             std::future::pending().await
         }
         Behavior::WithCorruption => {
-            let w = start_stream(&mut socket).await?;
+            let w = start_stream(socket).await?;
             let now = std::time::SystemTime::now();
             for (i, jpeg) in fixture_frames(SEED_RECIPE).iter().take(10).enumerate() {
                 socket.write_all(&w.part_head(jpeg.len(), now)).await?;
@@ -279,7 +329,7 @@ async fn serve(
             std::future::pending().await
         }
         Behavior::LyingLengths => {
-            let w = start_stream(&mut socket).await?;
+            let w = start_stream(socket).await?;
             let now = std::time::SystemTime::now();
             for (i, jpeg) in fixture_frames(SEED_RECIPE).iter().take(10).enumerate() {
                 let declared = match i {

@@ -22,7 +22,7 @@ use crate::replay::{SEED_RECIPE, fixture};
 
 /// Some texts appear twice on purpose (the state in the URL bar and in the overlay, a
 /// failure in the picture area and in the status bar): at least one must be there.
-fn shows(h: &Harness<'_, ViewerApp>, text: &str) {
+pub fn shows(h: &Harness<'_, ViewerApp>, text: &str) {
     assert!(
         h.query_all_by_label_contains(text).next().is_some(),
         "nothing on screen contains {text:?}"
@@ -30,7 +30,7 @@ fn shows(h: &Harness<'_, ViewerApp>, text: &str) {
 }
 
 /// The URL the window starts with; never contacted.
-const START_URL: &str = "http://camera.invalid:8000/stream.mjpg";
+pub const START_URL: &str = "http://camera.invalid:8000/stream.mjpg";
 
 /// A stand-in for the network: it keeps the settings of every connection the window
 /// starts, and each of its feeds reports the figures the test puts in `stats`.
@@ -93,7 +93,7 @@ fn app(output_dir: &Path) -> ViewerApp {
     app_on(output_dir, &FakeNet::default())
 }
 
-fn harness(app: ViewerApp) -> Harness<'static, ViewerApp> {
+pub fn harness(app: ViewerApp) -> Harness<'static, ViewerApp> {
     Harness::builder()
         .with_size([1024.0, 720.0])
         .build_ui_state(|ui, app: &mut ViewerApp| app.ui_main(ui), app)
@@ -369,7 +369,7 @@ fn typing_a_url_does_not_trigger_keys() {
 }
 
 /// Replaces the URL in the URL bar as a user does: click, select all, type, Enter.
-fn type_url(h: &mut Harness<'_, ViewerApp>, url: &str) {
+pub fn type_url(h: &mut Harness<'_, ViewerApp>, url: &str) {
     h.get_by_role(Role::TextInput).click();
     h.run_steps(1);
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);

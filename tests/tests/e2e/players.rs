@@ -526,11 +526,17 @@ fn the_viewer_plays_the_original_recipe() {
         .expect("start the recipe with python3");
     let mut recipe_server = Killed(child);
     wait_for_port(port, &mut recipe_server.0, "the recipe");
-    let out = viewer(&format!("http://127.0.0.1:{port}/stream.mjpg"), 3.0);
-    let s = summary(&out);
-    assert!(s["decoded"].as_u64().unwrap() >= 20, "{s}");
-    assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
-    assert_eq!(s["corrupt"], 0, "{s}");
+    // Its stream, and its address alone: the viewer follows its page's <img> to the stream.
+    for typed in [
+        format!("http://127.0.0.1:{port}/stream.mjpg"),
+        format!("127.0.0.1:{port}"),
+    ] {
+        let out = viewer(&typed, 3.0);
+        let s = summary(&out);
+        assert!(s["decoded"].as_u64().unwrap() >= 20, "{typed}: {s}");
+        assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
+        assert_eq!(s["corrupt"], 0, "{s}");
+    }
 }
 
 /// deploy/nginx.conf as shipped, in front of pi-server: 20 clients through it all get the

@@ -18,6 +18,29 @@ fn the_viewer_decodes_the_test_pattern_pi_server_streams() {
     assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
 }
 
+/// What people type: the host and port, the server's address, its page; the viewer finds
+/// the stream (pi-server's page says where it is, in a `<link>`).
+#[test]
+fn the_viewer_finds_the_stream_behind_an_address_typed_as_people_type_it() {
+    let server = Server::start(&["--source", "test", "--size", "320x240", "--fps", "15"]);
+    let addr = server.addr;
+    for typed in [
+        format!("{addr}"),
+        format!("http://{addr}/"),
+        format!("http://{addr}/index.html"),
+    ] {
+        let out = viewer(&typed, 2.0);
+        let s = summary(&out);
+        assert!(out.status.success(), "{typed}: {s}");
+        assert_eq!(
+            s["resolution"],
+            serde_json::json!([320, 240]),
+            "{typed}: {s}"
+        );
+        assert_eq!(s["errors"], 0, "{typed}: {s}");
+    }
+}
+
 #[test]
 fn the_viewer_plays_the_original_recipes_frames_served_from_a_file() {
     let capture = concat!(
