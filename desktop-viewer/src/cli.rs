@@ -18,11 +18,15 @@ const MIN_STALL_TIMEOUT: Duration = Duration::from_millis(100);
 /// Watch a Raspberry Pi camera (any MJPEG-over-HTTP stream) live, with FPS and bandwidth
 /// on screen.
 ///
-/// Keys in the window: S overlay, P snapshot, R record, 1 actual size, F11 full screen.
+/// Keys in the window: S overlay, P snapshot, R record, 1 actual size, F11 full screen,
+/// L the cameras on the network.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "desktop-viewer", version, about, long_about = None)]
+#[command(group = clap::ArgGroup::new("windowless").args(["headless", "discover"]))]
 pub struct Cli {
-    /// Stream URL; credentials may be given in it (http://user:password@host:8000/stream.mjpg).
+    /// What to watch: a stream URL, or just the camera's address (raspberrypi.local,
+    /// host:8000, http://host:8000/); the viewer finds the stream. Credentials may be given
+    /// in it (http://user:password@host:8000/stream.mjpg).
     #[arg(default_value = DEFAULT_URL)]
     pub url: String,
 
@@ -34,13 +38,20 @@ pub struct Cli {
     #[arg(long)]
     pub headless: bool,
 
-    /// With --headless: how long to watch (e.g. 10s, 500ms, 2m, or bare seconds).
+    /// List the cameras that announce themselves on the LAN (DNS-SD over multicast DNS) as
+    /// JSON lines, as they appear and vanish, for --duration; then a summary line. Exit
+    /// status 0 if any camera was present at the end.
+    #[arg(long)]
+    pub discover: bool,
+
+    /// With --headless or --discover: how long to run (e.g. 10s, 500ms, 2m, or bare
+    /// seconds).
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "10s",
         value_parser = parse_duration,
-        requires = "headless"
+        requires = "windowless"
     )]
     pub duration: Duration,
 
@@ -140,6 +151,14 @@ mod tests {
         assert_eq!(cli.duration, Duration::from_secs(3));
         assert!(cli.json);
         assert_eq!(cli.url, "u");
+    }
+
+    #[test]
+    fn discover_takes_a_duration_and_excludes_headless() {
+        let cli = Cli::parse_from(["desktop-viewer", "--discover", "--duration", "3"]);
+        assert!(cli.discover);
+        assert_eq!(cli.duration, Duration::from_secs(3));
+        assert!(Cli::try_parse_from(["desktop-viewer", "--discover", "--headless"]).is_err());
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! parser (`pipeline::reader`: `mjpeg_wire`'s multipart parser, reconnects) → decode
 //! (`pipeline::decoder` runs [`decode`], JPEG → RGBA, newest part only) → texture
 //! (`ui::picture`) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
-//! [`headless`] prints it.
+//! [`headless`] prints it. [`discover`] lists the cameras that announce themselves on the LAN.
 
 pub mod cli;
 pub mod decode;
+pub mod discover;
 pub mod headless;
 pub mod net;
 pub mod pipeline;
@@ -23,6 +24,14 @@ use std::process::ExitCode;
 /// (headless) or how the window ended.
 pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
     init_tracing();
+    if cli.discover {
+        let found = discover::run(cli.duration, &mut std::io::stdout().lock())?;
+        return Ok(if found > 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
     if cli.headless {
         let mut out = std::io::stdout().lock();
         let options = headless::Options {

@@ -210,6 +210,27 @@ impl Directory {
         list
     }
 
+    /// Adds or replaces a camera by hand (one typed in, or a test's); what browsing does
+    /// for each camera it resolves. Says what changed.
+    pub fn record(&self, advert: Advert) -> Option<Change> {
+        let key = if advert.fullname.is_empty() {
+            advert.name.clone()
+        } else {
+            advert.fullname.clone()
+        };
+        let previous = self.lock().insert(key, advert.clone());
+        match previous {
+            None => Some(Change::Appeared(advert)),
+            Some(p) if p != advert => Some(Change::Updated(advert)),
+            Some(_) => None,
+        }
+    }
+
+    /// Removes a camera by its full name (or its name, for one recorded without).
+    pub fn forget(&self, fullname: &str) -> Option<Change> {
+        self.lock().remove(fullname).map(Change::Vanished)
+    }
+
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Advert>> {
         // A panic while holding this lock leaves a map that is still whole.
         self.cameras.lock().unwrap_or_else(|e| e.into_inner())
@@ -239,16 +260,9 @@ impl Directory {
                         .map(|p| (p.key(), p.val_str())),
                 );
                 advert.fullname.clone_from(&service.fullname);
-                let previous = self.lock().insert(service.fullname.clone(), advert.clone());
-                match previous {
-                    None => Some(Change::Appeared(advert)),
-                    Some(p) if p != advert => Some(Change::Updated(advert)),
-                    Some(_) => None,
-                }
+                self.record(advert)
             }
-            ServiceEvent::ServiceRemoved(_, fullname) => {
-                self.lock().remove(&fullname).map(Change::Vanished)
-            }
+            ServiceEvent::ServiceRemoved(_, fullname) => self.forget(&fullname),
             _ => None,
         }
     }

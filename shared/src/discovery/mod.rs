@@ -160,12 +160,13 @@ impl Advert {
     }
 
     /// The best address to connect to: one of the LAN's before loopback (which only works
-    /// on the same machine), IPv4 before IPv6 (a link-local IPv6 address needs its interface
-    /// named in a URL, so it comes last).
+    /// on the same machine), IPv4 before IPv6. Never a link-local IPv6 address: a URL
+    /// would need its interface's name, which means nothing on another machine.
     pub fn address(&self) -> Option<IpAddr> {
         self.addresses
             .iter()
-            .min_by_key(|a| (a.is_loopback(), is_link_local_v6(a), a.is_ipv6()))
+            .filter(|a| !is_link_local_v6(a))
+            .min_by_key(|a| (a.is_loopback(), a.is_ipv6()))
             .copied()
     }
 
@@ -292,6 +293,10 @@ mod tests {
         assert_eq!(ad.stream_url(), "http://10.0.0.2:8000/stream.mjpg");
         ad.addresses = vec!["fe80::1".parse().unwrap(), "fd00::2".parse().unwrap()];
         assert_eq!(ad.stream_url(), "http://[fd00::2]:8000/stream.mjpg");
+        // Only link-local so far: the host name, which resolves over mDNS.
+        ad.addresses = vec!["fe80::1".parse().unwrap()];
+        assert_eq!(ad.stream_url(), "http://pi-a.local:8000/stream.mjpg");
+        ad.addresses = vec!["fd00::2".parse().unwrap()];
         ad.tls = true;
         assert_eq!(ad.page_url(), "https://[fd00::2]:8000/");
     }
