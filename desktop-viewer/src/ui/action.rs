@@ -2,7 +2,7 @@
 //! ([`super::ViewerApp`]), so that a key and its button cannot drift apart.
 
 /// One request from the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Enter in the URL bar, Connect, or Sign in: (re)connect to the URL in the bar.
     Connect,
@@ -16,4 +16,8 @@ pub enum Action {
     ToggleActualSize,
     /// F11 toggles full screen; Esc leaves it.
     SetFullscreen(bool),
+    /// L, or the Cameras button: show or hide the cameras on the network.
+    ToggleCameras,
+    /// A camera picked from the list: watch this stream URL.
+    Watch(String),
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{self, Color32, ViewportCommand};
 
 use super::action::Action;
+use super::cameras::cameras_ui;
 use super::feed::{Connector, Feed, pipeline_connector};
 use super::keys::keys_ui;
 use super::login::{self, Login, login_ui};
@@ -20,6 +21,7 @@ use super::status_bar::{StatusBar, status_bar_ui};
 use super::title::window_title;
 use super::toast::Toast;
 use super::url_bar::url_bar_ui;
+use crate::discover::CameraList;
 use crate::net;
 use crate::pipeline::{Frame, PipelineConfig};
 use crate::record::RecordControl;
@@ -40,6 +42,8 @@ pub struct AppOptions {
     pub output_dir: PathBuf,
     /// Connect when the window opens (tests say no: they feed state directly).
     pub connect: bool,
+    /// The cameras on the network (browsed over mDNS; tests fill one by hand).
+    pub cameras: CameraList,
 }
 
 /// Display toggles, one per key.
@@ -51,6 +55,8 @@ pub struct ViewOptions {
     pub actual_size: bool,
     /// F11: full screen (URL and status bars hidden).
     pub fullscreen: bool,
+    /// L: the side panel of cameras on the network.
+    pub cameras: bool,
 }
 
 impl Default for ViewOptions {
@@ -59,6 +65,7 @@ impl Default for ViewOptions {
             overlay: true,
             actual_size: false,
             fullscreen: false,
+            cameras: false,
         }
     }
 }
@@ -204,6 +211,11 @@ impl ViewerApp {
                 self.view.fullscreen = on;
                 ctx.send_viewport_cmd(ViewportCommand::Fullscreen(on));
             }
+            Action::ToggleCameras => self.view.cameras = !self.view.cameras,
+            Action::Watch(url) => {
+                self.url_text = url;
+                self.connect(ctx);
+            }
         }
     }
 
@@ -261,7 +273,13 @@ impl ViewerApp {
             let asked = egui::Panel::top("url-bar")
                 .frame(bar_frame())
                 .show(ui, |ui| {
-                    let asked = url_bar_ui(ui, &mut self.url_text, &self.stats.state, recording);
+                    let asked = url_bar_ui(
+                        ui,
+                        &mut self.url_text,
+                        &self.stats.state,
+                        recording,
+                        self.view.cameras,
+                    );
                     let signed_in = login::wanted(&self.stats.state)
                         .then(|| login_ui(ui, &mut self.login))
                         .flatten();
@@ -283,6 +301,24 @@ impl ViewerApp {
                 .frame(bar_frame())
                 .show(ui, |ui| status_bar_ui(ui, &bar));
         }
+        let cameras = self.options.cameras.cameras();
+        if self.view.cameras && !self.view.fullscreen {
+            let playing = self.url_text.trim().to_string();
+            let picked = egui::Panel::left("cameras")
+                .frame(bar_frame())
+                .default_size(260.0)
+                .show(ui, |ui| {
+                    ui.heading("Cameras");
+                    ui.add_space(6.0);
+                    egui::ScrollArea::vertical()
+                        .show(ui, |ui| cameras_ui(ui, &cameras, Some(&playing)))
+                        .inner
+                })
+                .inner;
+            if let Some(action) = picked {
+                self.apply(&ctx, action);
+            }
+        }
         let now = Instant::now();
         let displayed_fps = self.screen.displayed_fps(now);
         let view = PictureView {
@@ -296,10 +332,15 @@ impl ViewerApp {
             }),
             actual_size: self.view.actual_size,
             url_text: &self.url_text,
+            start_cameras: if self.view.cameras { &[] } else { &cameras },
         };
-        egui::CentralPanel::no_frame()
+        let picked = egui::CentralPanel::no_frame()
             .frame(egui::Frame::new().fill(Color32::from_gray(12)))
-            .show(ui, |ui| picture_ui(ui, &self.screen, &view));
+            .show(ui, |ui| picture_ui(ui, &self.screen, &view))
+            .inner;
+        if let Some(action) = picked {
+            self.apply(&ctx, action);
+        }
 
         self.schedule_repaint(&ctx);
     }

@@ -1,12 +1,13 @@
 //! The keys: S overlay, P snapshot, R record, 1 actual size, F11 full screen (Esc leaves
-//! it). They are read here and carried out as [`Action`]s, like the buttons.
+//! it), L the cameras on the network. They are read here and carried out as [`Action`]s, like the buttons.
 
 use eframe::egui::{self, Key};
 
 use super::action::Action;
 
 /// The keys as the status bar lists them.
-pub const HELP: &str = "S overlay · P snapshot · R record · 1 actual size · F11 full screen";
+pub const HELP: &str =
+    "S overlay · P snapshot · R record · 1 actual size · F11 full screen · L cameras";
 
 /// What the keys pressed in this UI frame ask for. Nothing while a text field has the
 /// keyboard: typing an `s` into the URL must not hide the overlay.
@@ -25,10 +26,11 @@ fn actions_for(pressed: impl Fn(Key) -> bool, fullscreen: bool) -> Vec<Action> {
         (Key::F11, Action::SetFullscreen(!fullscreen)),
         (Key::P, Action::Snapshot),
         (Key::R, Action::ToggleRecording),
+        (Key::L, Action::ToggleCameras),
     ];
     let mut actions: Vec<Action> = map
         .into_iter()
-        .filter(|&(key, _)| pressed(key))
+        .filter(|(key, _)| pressed(*key))
         .map(|(_, action)| action)
         .collect();
     // Esc means "get me out" only where there is something to get out of.
@@ -52,6 +54,7 @@ mod tests {
         assert_eq!(press(Key::P, false), [Action::Snapshot]);
         assert_eq!(press(Key::R, false), [Action::ToggleRecording]);
         assert_eq!(press(Key::Num1, false), [Action::ToggleActualSize]);
+        assert_eq!(press(Key::L, false), [Action::ToggleCameras]);
         assert_eq!(press(Key::F11, false), [Action::SetFullscreen(true)]);
         assert_eq!(press(Key::F11, true), [Action::SetFullscreen(false)]);
         assert_eq!(press(Key::A, false), []);

@@ -7,7 +7,9 @@
 //!
 //! - `url_bar`: the state word, the URL (Enter connects), Connect, Snapshot, Record;
 //! - `login`: the row under it when the camera asks for a login (HTTP 401);
-//! - `picture`: the video texture, fitted or 1:1, or a placeholder before the first frame;
+//! - `picture`: the video texture, fitted or 1:1, or a placeholder before the first frame
+//!   (with the cameras on the network to pick from);
+//! - `cameras`: the cameras on the network (side panel, L), announced over mDNS;
 //! - [`overlay`] (with `chart`): the figures over the picture;
 //! - `status_bar`: a recording in progress, messages (`toast`), the keys;
 //! - `keys`: S, P, R, 1, F11 and Esc as actions; `saving` does what P and R ask;
@@ -16,6 +18,7 @@
 
 mod action;
 mod app;
+mod cameras;
 mod chart;
 mod feed;
 pub mod format;
@@ -38,6 +41,7 @@ use anyhow::Context as _;
 use eframe::egui;
 
 use crate::cli::Cli;
+use crate::discover::CameraList;
 
 /// Opens the window and runs until it is closed.
 pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
@@ -46,6 +50,7 @@ pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
         target_kbps: cli.target_kbps,
         output_dir: cli.output_dir.clone(),
         connect: true,
+        cameras: CameraList::by_hand(),
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -60,6 +65,14 @@ pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
         native,
         Box::new(move |cc| {
             cc.egui_ctx.set_theme(egui::Theme::Dark);
+            let mut options = options;
+            // Cameras appearing or vanishing redraw the list; without multicast DNS the
+            // viewer works as before, from typed addresses.
+            let repaint = cc.egui_ctx.clone();
+            match CameraList::browse(move |_| repaint.request_repaint()) {
+                Ok(list) => options.cameras = list,
+                Err(e) => tracing::warn!(cause = %e, "cannot list the cameras on the network"),
+            }
             Ok(Box::new(ViewerApp::new(options)))
         }),
     )

@@ -8,8 +8,11 @@ use bytes::Bytes;
 use eframe::egui::{
     self, Align, Color32, Layout, Rect, RichText, TextureHandle, TextureOptions, Vec2,
 };
+use mjpeg_wire::discovery::Advert;
 use mjpeg_wire::meter::RateMeter;
 
+use super::action::Action;
+use super::cameras::cameras_ui;
 use super::overlay::{self, BAD, DIM, GOOD, OverlayData, ShownFrame, WARN};
 use crate::net::redacted_text;
 use crate::pipeline::Frame;
@@ -107,14 +110,20 @@ pub struct PictureView<'a> {
     pub actual_size: bool,
     /// The URL in the URL bar, for the placeholder.
     pub url_text: &'a str,
+    /// Cameras to offer on the start screen (before the first picture); empty when the
+    /// side panel already lists them.
+    pub start_cameras: &'a [Advert],
 }
 
 /// Draws the picture (or the placeholder) over all of `ui`; over it the overlay
 /// (top-left), the 1:1 tag, and, while a frame is kept on screen through an outage, a
 /// banner that says why.
-pub fn picture_ui(ui: &mut egui::Ui, screen: &Screen, view: &PictureView<'_>) {
+///
+/// Returns the camera picked from the start screen's list, if any.
+pub fn picture_ui(ui: &mut egui::Ui, screen: &Screen, view: &PictureView<'_>) -> Option<Action> {
     let area = ui.max_rect();
     let stats = view.stats;
+    let mut picked = None;
     match (&screen.texture, &screen.current) {
         (Some(texture), Some(current)) => {
             video_ui(
@@ -126,7 +135,7 @@ pub fn picture_ui(ui: &mut egui::Ui, screen: &Screen, view: &PictureView<'_>) {
                 view.actual_size,
             );
         }
-        _ => placeholder_ui(ui, area, stats, view.url_text),
+        _ => picked = placeholder_ui(ui, area, view),
     }
 
     let inner = area.shrink(12.0);
@@ -159,6 +168,7 @@ pub fn picture_ui(ui: &mut egui::Ui, screen: &Screen, view: &PictureView<'_>) {
             overlay::banner(ui, &text, BAD);
         });
     }
+    picked
 }
 
 /// The frame itself, fitted into `area` or 1:1 in a scroll area.
@@ -196,7 +206,8 @@ fn video_ui(
 
 /// Before the first frame: what is happening, big and centred, under the URL (never with
 /// its password).
-fn placeholder_ui(ui: &mut egui::Ui, area: Rect, stats: &StatsView, url_text: &str) {
+fn placeholder_ui(ui: &mut egui::Ui, area: Rect, view: &PictureView<'_>) -> Option<Action> {
+    let stats = view.stats;
     let (color, title) = match &stats.state {
         ConnState::Waiting { failure, .. } => (BAD, failure.kind().to_string()),
         ConnState::Streaming => (GOOD, "decoding…".to_string()),
@@ -210,14 +221,22 @@ fn placeholder_ui(ui: &mut egui::Ui, area: Rect, stats: &StatsView, url_text: &s
             ui.add_space((area.height() * 0.35 - 60.0).max(0.0));
             ui.label(RichText::new(title).size(22.0).color(color).strong());
             ui.label(
-                RichText::new(redacted_text(url_text))
+                RichText::new(redacted_text(view.url_text))
                     .monospace()
                     .color(DIM),
             );
             ui.add_space(8.0);
             ui.label(RichText::new(stats.state.describe(Instant::now())).size(15.0));
+            if view.start_cameras.is_empty() {
+                return None;
+            }
+            ui.add_space(24.0);
+            ui.label(RichText::new("Cameras on this network").size(16.0).strong());
+            ui.add_space(6.0);
+            cameras_ui(ui, view.start_cameras, None)
         },
-    );
+    )
+    .inner
 }
 
 /// The whole texture.

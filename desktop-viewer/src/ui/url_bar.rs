@@ -1,5 +1,5 @@
-//! The URL bar: the connection's state as a coloured word, the stream URL (Enter
-//! connects), and the Connect, Snapshot and Record buttons.
+//! The URL bar: the Cameras button, the connection's state as a coloured word, the stream
+//! URL (Enter connects), and the Connect, Snapshot and Record buttons.
 
 use eframe::egui::{self, Key, RichText};
 
@@ -8,7 +8,7 @@ use super::overlay::{dot, state_badge};
 use crate::stats::ConnState;
 
 /// Room kept for the three buttons right of the URL field.
-const BUTTONS_WIDTH: f32 = 250.0;
+const BUTTONS_WIDTH: f32 = 330.0;
 
 /// Draws the bar; returns what a button, or Enter in the URL field, asked for.
 pub fn url_bar_ui(
@@ -16,8 +16,16 @@ pub fn url_bar_ui(
     url_text: &mut String,
     state: &ConnState,
     recording: bool,
+    cameras_shown: bool,
 ) -> Option<Action> {
     ui.horizontal(|ui| {
+        if ui
+            .add(egui::Button::new("Cameras").selected(cameras_shown))
+            .on_hover_text("The cameras on this network (L)")
+            .clicked()
+        {
+            return Some(Action::ToggleCameras);
+        }
         let (color, word) = state_badge(state);
         dot(ui, color, 6.0);
         ui.label(RichText::new(word).color(color).strong());

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use desktop_viewer::decode::decode_rgba;
+use desktop_viewer::discover::CameraList;
 use desktop_viewer::net::{Credentials, StreamFailure, parse_url};
 use desktop_viewer::pipeline::{Frame, PipelineConfig};
 use desktop_viewer::stats::{ConnState, StatsView, Totals};
@@ -79,12 +80,17 @@ impl FakeNet {
 }
 
 fn app_on(output_dir: &Path, net: &FakeNet) -> ViewerApp {
+    app_with_cameras(output_dir, net, CameraList::by_hand())
+}
+
+fn app_with_cameras(output_dir: &Path, net: &FakeNet, cameras: CameraList) -> ViewerApp {
     let options = AppOptions {
         config: PipelineConfig::new(START_URL),
         target_kbps: 1000.0,
         output_dir: output_dir.to_path_buf(),
         // Tests connect by typing and clicking, or not at all.
         connect: false,
+        cameras,
     };
     ViewerApp::with_connector(options, net.connector())
 }
@@ -517,4 +523,68 @@ fn the_buttons_do_what_p_and_r_do() {
     h.run_steps(2);
     assert!(h.state().recorder().status().is_none());
     h.get_by_label_contains("Recording saved to");
+}
+
+/// Two cameras as they would be heard on the network.
+fn two_cameras() -> CameraList {
+    let list = CameraList::by_hand();
+    for (name, host, ip, size) in [
+        ("Printer", "pi-a.local.", "10.77.0.2", "640x480"),
+        ("Door", "pi-b.local.", "10.77.0.3", "1280x720"),
+    ] {
+        let mut camera = mjpeg_wire::discovery::Advert::from_txt(
+            name,
+            host,
+            8000,
+            vec![ip.parse().unwrap()],
+            [("size", size), ("fps", "24")],
+        );
+        camera.fullname = format!("{name}._http._tcp.local.");
+        list.directory().record(camera);
+    }
+    list
+}
+
+#[test]
+fn the_start_screen_offers_the_cameras_on_the_network_and_a_click_watches_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    let mut h = harness(app_with_cameras(dir.path(), &net, two_cameras()));
+    h.run_steps(2);
+    shows(&h, "Cameras on this network");
+    shows(&h, "pi-a.local · 640x480 @ 24 fps");
+    shows(&h, "pi-b.local · 1280x720 @ 24 fps");
+    h.get_by_label("Door").click();
+    h.run_steps(2);
+    let started = net.started();
+    assert_eq!(started.len(), 1, "one connection, to the camera picked");
+    assert_eq!(started[0].url, "http://10.77.0.3:8000/stream.mjpg");
+    assert_eq!(h.state().url_text(), "http://10.77.0.3:8000/stream.mjpg");
+}
+
+#[test]
+fn key_l_shows_the_cameras_as_they_come_and_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    let cameras = two_cameras();
+    let mut h = harness(app_with_cameras(dir.path(), &net, cameras.clone()));
+    *net.stats.lock().unwrap() = streaming();
+    h.run_steps(1);
+    h.key_press(Key::L);
+    h.run_steps(2);
+    assert!(h.state().view.cameras, "L opens the side panel");
+    h.get_by_label("Printer");
+    // The Door camera shuts down: its goodbye removes it from the list at once.
+    cameras.directory().forget("Door._http._tcp.local.");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Door").is_none(),
+        "a vanished camera is no longer listed"
+    );
+    h.get_by_label("Printer").click();
+    h.run_steps(2);
+    assert_eq!(net.started()[0].url, "http://10.77.0.2:8000/stream.mjpg");
+    h.key_press(Key::L);
+    h.run_steps(2);
+    assert!(!h.state().view.cameras, "L again closes it");
 }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use desktop_viewer::discover::CameraList;
 use desktop_viewer::pipeline::PipelineConfig;
 use desktop_viewer::ui::{AppOptions, ViewerApp, pipeline_connector};
 use egui_kittest::Harness;
@@ -18,6 +19,7 @@ fn real_app(output_dir: &std::path::Path) -> ViewerApp {
         target_kbps: 1000.0,
         output_dir: output_dir.to_path_buf(),
         connect: false,
+        cameras: CameraList::by_hand(),
     };
     ViewerApp::with_connector(options, pipeline_connector())
 }

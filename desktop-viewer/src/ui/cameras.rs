@@ -1,0 +1,76 @@
+//! The cameras on the network, as a list to pick from: in a side panel (L, or the Cameras
+//! button), and on the start screen before any picture has arrived. Picking one watches
+//! its stream.
+
+use eframe::egui::{self, RichText};
+use mjpeg_wire::discovery::Advert;
+
+use super::action::Action;
+use super::overlay::DIM;
+
+/// Draws the list; returns the camera picked, as a [`Action::Watch`] of its stream URL.
+/// `playing` is the URL being watched, so its row shows as selected.
+pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) -> Option<Action> {
+    if cameras.is_empty() {
+        ui.label(RichText::new("No camera has announced itself on this network yet.").color(DIM));
+        ui.label(
+            RichText::new("pi-server announces itself unless started with --no-announce.")
+                .color(DIM)
+                .small(),
+        );
+        return None;
+    }
+    let mut picked = None;
+    for camera in cameras {
+        let url = camera.stream_url();
+        let selected = playing.is_some_and(|p| p == url);
+        let lock = if camera.auth.required() { "🔒 " } else { "" };
+        let response = ui
+            .add(egui::Button::selectable(
+                selected,
+                RichText::new(format!("{lock}{}", camera.name)).strong(),
+            ))
+            .on_hover_text(format!("{url}\nClick to watch"));
+        ui.label(RichText::new(details(camera)).small().color(DIM));
+        ui.add_space(4.0);
+        if response.clicked() {
+            picked = Some(Action::Watch(url));
+        }
+    }
+    picked
+}
+
+/// `pi-a.local · 640x480 @ 24 fps · login`: what tells two cameras apart at a glance.
+pub fn details(camera: &Advert) -> String {
+    let mut parts = vec![camera.host.clone()];
+    match (camera.size, camera.fps) {
+        (Some((w, h)), Some(fps)) => parts.push(format!("{w}x{h} @ {fps} fps")),
+        (Some((w, h)), None) => parts.push(format!("{w}x{h}")),
+        (None, Some(fps)) => parts.push(format!("{fps} fps")),
+        (None, None) => {}
+    }
+    if camera.auth.required() {
+        parts.push("login".into());
+    }
+    if camera.tls {
+        parts.push("https".into());
+    }
+    parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn details_say_where_how_big_and_whether_a_login_is_needed() {
+        let camera = Advert::from_txt(
+            "Door",
+            "door.local.",
+            8000,
+            vec![],
+            [("size", "1280x720"), ("fps", "15"), ("auth", "token")],
+        );
+        assert_eq!(details(&camera), "door.local · 1280x720 @ 15 fps · login");
+    }
+}
