@@ -87,6 +87,11 @@ pub fn run(duration: Duration, out: &mut impl Write) -> anyhow::Result<usize> {
         let mut line = to_json(advert);
         line["type"] = kind.into();
         line["t"] = round_ms(start.elapsed()).into();
+        // Wall-clock time too, so that a script can line it up with what it did.
+        line["at"] = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+            .into();
         writeln!(out, "{line}")?;
         out.flush()?;
     }

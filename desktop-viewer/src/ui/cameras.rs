@@ -24,13 +24,18 @@ pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) 
     for camera in cameras {
         let url = camera.stream_url();
         let selected = playing.is_some_and(|p| p == url);
-        let lock = if camera.auth.required() { "🔒 " } else { "" };
         let response = ui
-            .add(egui::Button::selectable(
-                selected,
-                RichText::new(format!("{lock}{}", camera.name)).strong(),
-            ))
-            .on_hover_text(format!("{url}\nClick to watch"));
+            .horizontal(|ui| {
+                if camera.auth.required() {
+                    lock_icon(ui);
+                }
+                ui.add(egui::Button::selectable(
+                    selected,
+                    RichText::new(&camera.name).strong(),
+                ))
+                .on_hover_text(format!("{url}\nClick to watch"))
+            })
+            .inner;
         ui.label(RichText::new(details(camera)).small().color(DIM));
         ui.add_space(4.0);
         if response.clicked() {
@@ -38,6 +43,29 @@ pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) 
         }
     }
     picked
+}
+
+/// A small padlock, drawn (the default fonts have no padlock glyph): this camera asks for
+/// a login.
+fn lock_icon(ui: &mut egui::Ui) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+    let painter = ui.painter();
+    let color = ui.visuals().text_color();
+    let body = egui::Rect::from_min_max(
+        egui::pos2(rect.left() + 1.0, rect.center().y - 1.0),
+        egui::pos2(rect.right() - 1.0, rect.bottom() - 1.0),
+    );
+    painter.rect_filled(body, 1.5, color);
+    // The shackle: a half circle over the body.
+    let center = egui::pos2(rect.center().x, body.top());
+    let radius = 3.5;
+    let shackle: Vec<egui::Pos2> = (0..=12)
+        .map(|i| {
+            let angle = std::f32::consts::PI * (1.0 + i as f32 / 12.0);
+            center + radius * egui::vec2(angle.cos(), angle.sin())
+        })
+        .collect();
+    painter.add(egui::Shape::line(shackle, egui::Stroke::new(1.5, color)));
 }
 
 /// `pi-a.local · 640x480 @ 24 fps · login`: what tells two cameras apart at a glance.

@@ -203,10 +203,11 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Every camera present, sorted by name.
+    /// Every camera present, sorted by name (ignoring case).
     pub fn cameras(&self) -> Vec<Advert> {
         let mut list: Vec<Advert> = self.lock().values().cloned().collect();
-        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.host.cmp(&b.host)));
+        // As people read a list: "door" beside "Door", not after every capital.
+        list.sort_by_cached_key(|c| (c.name.to_lowercase(), c.host.clone()));
         list
     }
 
