@@ -41,8 +41,9 @@ done
 cargo build --release --quiet -p pi-server -p desktop-viewer
 server_bin="$(realpath "$BIN_DIR/pi-server")"
 viewer_bin="$(realpath "$BIN_DIR/desktop-viewer")"
-# The servers here are meant to announce (scripts/lib.sh turns it off for the others).
-export PI_SERVER_NO_ANNOUNCE=0
+# The servers here are meant to announce, the viewers to look (scripts/lib.sh turns both
+# off for the other scripts).
+export PI_SERVER_NO_ANNOUNCE=0 VIEWER_NO_DISCOVERY=0
 temp_dir work
 
 # Names unique to this run; interface names are at most 15 characters.

@@ -44,6 +44,11 @@ pub struct Cli {
     #[arg(long)]
     pub discover: bool,
 
+    /// Do not look for cameras on the network (no multicast DNS queries): the window lists
+    /// none, and a `.local` name is left to the system's resolver.
+    #[arg(long, env = "VIEWER_NO_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_discovery: bool,
+
     /// With --headless or --discover: how long to run (e.g. 10s, 500ms, 2m, or bare
     /// seconds).
     #[arg(
@@ -109,6 +114,7 @@ impl Cli {
         // read time out at once.
         config.stall_timeout = self.stall_timeout.max(MIN_STALL_TIMEOUT);
         config.max_frame_size = self.max_frame_size;
+        config.mdns_names = !self.no_discovery;
         if let Some(user) = &self.user {
             config.credentials = Some(crate::net::Credentials {
                 user: user.clone(),

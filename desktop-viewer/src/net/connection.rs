@@ -40,10 +40,12 @@ impl std::fmt::Debug for Credentials {
 ///
 /// HTTPS is checked against the system's roots, plus `extra_roots` (PEM certificates,
 /// `--ca-cert`): a Pi's own CA, or the certificate of a server that signs its own.
+/// `mdns_names`: look up `.local` names over multicast DNS when the system cannot.
 pub fn build_client(
     stall_timeout: Duration,
     connect_timeout: Duration,
     extra_roots: &[u8],
+    mdns_names: bool,
 ) -> Result<reqwest::Client, reqwest::Error> {
     // ring, as pi-server uses: no C toolchain beyond the usual. Installing twice is a no-op
     // error, which is fine.
@@ -51,6 +53,10 @@ pub fn build_client(
     let mut builder = reqwest::Client::builder();
     if !extra_roots.is_empty() {
         builder = builder.tls_certs_merge(reqwest::Certificate::from_pem_bundle(extra_roots)?);
+    }
+    if mdns_names {
+        // `.local` names work even where the system knows nothing of multicast DNS.
+        builder = builder.dns_resolver(super::resolve::LocalAware);
     }
     builder
         .read_timeout(stall_timeout)
@@ -60,8 +66,6 @@ pub fn build_client(
         .pool_max_idle_per_host(0)
         .tcp_nodelay(true)
         .user_agent(concat!("desktop-viewer/", env!("CARGO_PKG_VERSION")))
-        // `.local` names work even where the system knows nothing of multicast DNS.
-        .dns_resolver(super::resolve::LocalAware)
         .build()
 }
 

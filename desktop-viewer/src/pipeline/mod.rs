@@ -50,6 +50,9 @@ pub struct PipelineConfig {
     pub backoff_min: Duration,
     /// Longest wait before reconnecting.
     pub backoff_max: Duration,
+    /// Look up `.local` names over multicast DNS when the system cannot (`--no-discovery`
+    /// turns it off).
+    pub mdns_names: bool,
 }
 
 impl PipelineConfig {
@@ -66,6 +69,7 @@ impl PipelineConfig {
             extra_roots: Vec::new(),
             backoff_min: net::MIN_DELAY,
             backoff_max: net::MAX_DELAY,
+            mdns_names: true,
         }
     }
 }

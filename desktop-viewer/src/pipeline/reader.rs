@@ -20,6 +20,7 @@ pub(super) async fn connect_loop(shared: &Shared, config: &PipelineConfig, addre
         config.stall_timeout,
         config.connect_timeout,
         &config.extra_roots,
+        config.mdns_names,
     ) {
         Ok(c) => c,
         Err(e) => {

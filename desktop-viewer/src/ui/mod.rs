@@ -52,6 +52,7 @@ pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
         connect: true,
         cameras: CameraList::by_hand(),
     };
+    let no_discovery = cli.no_discovery;
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("desktop-viewer")
@@ -69,9 +70,11 @@ pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
             // Cameras appearing or vanishing redraw the list; without multicast DNS the
             // viewer works as before, from typed addresses.
             let repaint = cc.egui_ctx.clone();
-            match CameraList::browse(move |_| repaint.request_repaint()) {
-                Ok(list) => options.cameras = list,
-                Err(e) => tracing::warn!(cause = %e, "cannot list the cameras on the network"),
+            if !no_discovery {
+                match CameraList::browse(move |_| repaint.request_repaint()) {
+                    Ok(list) => options.cameras = list,
+                    Err(e) => tracing::warn!(cause = %e, "cannot list the cameras on the network"),
+                }
             }
             Ok(Box::new(ViewerApp::new(options)))
         }),
