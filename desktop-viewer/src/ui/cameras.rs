@@ -25,17 +25,16 @@ pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) 
         let url = camera.stream_url();
         let selected = playing.is_some_and(|p| p == url);
         let response = ui
-            .horizontal(|ui| {
-                if camera.auth.required() {
-                    lock_icon(ui);
-                }
-                ui.add(egui::Button::selectable(
-                    selected,
-                    RichText::new(&camera.name).strong(),
-                ))
-                .on_hover_text(format!("{url}\nClick to watch"))
-            })
-            .inner;
+            .add(egui::Button::selectable(
+                selected,
+                RichText::new(&camera.name).strong(),
+            ))
+            .on_hover_text(format!("{url}\nClick to watch"));
+        if camera.auth.required() {
+            // Painted beside the button rather than laid out with it: the list is centred
+            // on the start screen, and a row of two widgets would not be.
+            lock_icon(ui, response.rect.left_center() - egui::vec2(10.0, 0.0));
+        }
         ui.label(RichText::new(details(camera)).small().color(DIM));
         ui.add_space(4.0);
         if response.clicked() {
@@ -47,8 +46,8 @@ pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) 
 
 /// A small padlock, drawn (the default fonts have no padlock glyph): this camera asks for
 /// a login.
-fn lock_icon(ui: &mut egui::Ui) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+fn lock_icon(ui: &egui::Ui, center: egui::Pos2) {
+    let rect = egui::Rect::from_center_size(center, egui::vec2(12.0, 14.0));
     let painter = ui.painter();
     let color = ui.visuals().text_color();
     let body = egui::Rect::from_min_max(
