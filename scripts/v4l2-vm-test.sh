@@ -9,7 +9,9 @@
 #      says that --source auto would use it;
 #   2. at 640x480 and 1280x720 the client receives decodable frames of that size at the
 #      rate the device granted (at least 80 % of it, measured after a second of warm-up);
-#   3. unplugging the camera mid-stream (unbinding vivid's platform device, which removes
+#   3. with nobody watching, the camera stops streaming after the linger (idle CPU), and a
+#      new client or a snapshot starts it again (time to the first frame);
+#   4. unplugging the camera mid-stream (unbinding vivid's platform device, which removes
 #      /dev/video0 as a USB unplug does) gives the connected client "no signal" frames, and
 #      re-binding it gives live frames again on the same connection.
 # It also reports pi-server's CPU time per captured frame in the guest.
@@ -79,6 +81,23 @@ pi-server --source v4l2:/dev/video0 --control zoom=3 --listen 127.0.0.1:8000 2>/
 status=$?
 echo "BAD-CONTROL $status $(head -1 /tmp/bad.log)"
 
+# Nobody watching: after the linger (2 s) the camera stops streaming; the first client
+# (or snapshot) starts it again. Idle CPU over 5 s, then the time to the first frame.
+pi-server --source v4l2:/dev/video0 --size 640x480 --fps 25 --listen 127.0.0.1:8000 2>/tmp/server.log &
+server=$!
+sleep 4
+before=$(cpu $server)
+sleep 5
+after=$(cpu $server)
+probe=$(stream-probe --seconds 2)
+sleep 4
+read -r t0 _ < /proc/uptime
+wget -qO /tmp/snapshot.jpg http://127.0.0.1:8000/snapshot.jpg
+read -r t1 _ < /proc/uptime
+echo "RESULT idle {\"cpu_ticks\": $((after - before)), \"hz\": 100, \"seconds\": 5, \"probe\": $probe, \"snapshot_s\": $(echo "$t1 $t0" | awk '{ print $1 - $2 }'), \"snapshot_bytes\": $(wc -c < /tmp/snapshot.jpg)}"
+kill $server; wait $server
+sed 's/^/  server: /' /tmp/server.log
+
 # Unplug: unbinding the platform device removes /dev/video0 mid-stream, as pulling a USB
 # camera does; binding it again brings back a device with its default format.
 pi-server --source v4l2:/dev/video0 --size 640x480 --fps 30 --listen 127.0.0.1:8000 2>/tmp/server.log &
@@ -145,6 +164,17 @@ check(m is not None and "default 128" in m.group(1), f"the control's default is 
 m = re.search(r"^BAD-CONTROL (\d+) (.*)$", log, re.M)
 check(m is not None and m.group(1) == "2" and 'no control "zoom"' in m.group(2)
       and "brightness" in m.group(2), f"an unknown control is refused at start ({m and m.group(0)[:160]})")
+
+r = result("idle")
+if r is not None:
+    idle = r["cpu_ticks"] / r["hz"] / r["seconds"] * 100
+    first = r["probe"].get("first_frame_ms")
+    check("camera stopped until a viewer comes" in log, "idle: the camera stops while nobody watches")
+    check(idle < 5, f"idle: pi-server uses {idle:.1f} % of a core with nobody watching (21 % before it stopped the camera)")
+    check(first is not None and sum(s["live"] for s in r["probe"]["seconds"]) > 0,
+          f"idle: a new client's first frame after {first:.0f} ms (camera started again), then live frames"
+          if first is not None else "idle: a new client gets no frame")
+    check(r["snapshot_bytes"] > 0, f"idle: a snapshot starts it too: {r['snapshot_s']:.2f} s, {r['snapshot_bytes']} bytes")
 
 r = result("unplug")
 if r is not None and "error" not in r["probe"]:
