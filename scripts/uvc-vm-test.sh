@@ -124,10 +124,10 @@ capture() {
   pi-server --source $source --size $size --fps $fps --listen 127.0.0.1:8000 "$@" 2>/tmp/server.log &
   server=$!
   stream-probe --seconds 1 >/dev/null      # warm-up: connect, first frames
-  before=$(cpu $server)
+  before=$(cpu $server) first=$(stats)
   probe=$(stream-probe --seconds 6 --decode-every 5 --match /opt/frames/$frames/$size --save /tmp/$name.mjpg)
   after=$(cpu $server)
-  echo "RESULT $name {\"probe\": $probe, \"stats\": $(stats), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
+  echo "RESULT $name {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
   kill $server; wait $server
   sed 's/^/  server: /' /tmp/server.log
 }
@@ -163,6 +163,7 @@ sleep 4
 # Something (a second program) holds the old node: the camera comes back under a new one.
 sleep 6 < $CAM &
 holder=$!
+sleep 0.5
 gadget.sh unplug cam; at unbind
 sleep 3; echo "during unbind: $(stats)"
 gadget.sh plug cam dummy_udc.0; at bind
@@ -199,14 +200,21 @@ pi-server --source v4l2:$CAM --size 640x480 --fps 30 --listen 127.0.0.1:8001 2>/
 webcam=$!
 pi-server --source v4l2:$VIVID --size 640x480 --fps 25 --listen 127.0.0.1:8002 2>/tmp/vivid.log &
 vivid=$!
-stream-probe --addr 127.0.0.1:8001 --seconds 1 >/dev/null
-stream-probe --addr 127.0.0.1:8002 --seconds 1 >/dev/null
+# Both streamed at once, each to its own client.
+stream-probe --addr 127.0.0.1:8001 --seconds 4 --decode-every 5 > /tmp/webcam.json &
+probe=$!
+stream-probe --addr 127.0.0.1:8002 --seconds 4 --decode-every 5 > /tmp/vivid.json
+wait $probe
+echo "RESULT two-webcam {\"probe\": $(cat /tmp/webcam.json), \"stats\": $(stats 8001)}"
+echo "RESULT two-vivid {\"probe\": $(cat /tmp/vivid.json), \"stats\": $(stats 8002)}"
+# CPU per frame, one camera watched at a time (the other server stops its camera).
 for run in "webcam $webcam 8001" "vivid $vivid 8002"; do
   set -- $run
-  before=$(cpu $2)
+  stream-probe --addr 127.0.0.1:$3 --seconds 1 >/dev/null
+  before=$(cpu $2) first=$(stats $3)
   probe=$(stream-probe --addr 127.0.0.1:$3 --seconds 5 --decode-every 5)
   after=$(cpu $2)
-  echo "RESULT two-$1 {\"probe\": $probe, \"stats\": $(stats $3), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
+  echo "RESULT cpu-$1 {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats $3), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
 done
 kill $webcam $vivid; wait $webcam $vivid
 sed 's/^/  webcam server: /' /tmp/webcam.log
