@@ -21,7 +21,8 @@
 #      node, so the camera comes back under another /dev/videoN; the feeder killed; the USB
 #      device de-authorised): the client gets "no signal", then live frames again on the
 #      same connection;
-#   6. the webcam beside vivid: --list-devices tells them apart, two servers serve one each,
+#   6. the same through a /dev/v4l/by-id/ path, the camera back under another node;
+#   7. the webcam beside vivid: --list-devices tells them apart, two servers serve one each,
 #      and CPU per frame of MJPEG pass-through against vivid's YUYV encoded.
 #
 # usage: scripts/uvc-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
@@ -124,10 +125,10 @@ capture() {
   pi-server --source $source --size $size --fps $fps --listen 127.0.0.1:8000 "$@" 2>/tmp/server.log &
   server=$!
   stream-probe --seconds 1 >/dev/null      # warm-up: connect, first frames
-  before=$(cpu $server) first=$(stats)
+  before=$(cpu $server) first=$(stats) t0=$(up)
   probe=$(stream-probe --seconds 6 --decode-every 5 --match /opt/frames/$frames/$size --save /tmp/$name.mjpg)
   after=$(cpu $server)
-  echo "RESULT $name {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
+  echo "RESULT $name {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats), \"window_s\": $(echo "$(up) $t0" | awk '{ print $1 - $2 }'), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
   kill $server; wait $server
   sed 's/^/  server: /' /tmp/server.log
 }
@@ -185,6 +186,29 @@ kill $server; wait $server; kill $holder 2>/dev/null
 sed 's/^/  server: /' /tmp/server.log
 CAM=$(camera)
 
+# A /dev/v4l/by-id path, as udev makes them (there is no udev here: the link is made, removed
+# and made again by hand, as udev does on plug and unplug).
+byid=/dev/v4l/by-id/usb-pi-mjpeg_USB_Webcam_0001-video-index0
+mkdir -p /dev/v4l/by-id; ln -sf $CAM $byid
+pi-server --source v4l2:$byid --size 640x480 --fps 30 --listen 127.0.0.1:8000 2>/tmp/server.log &
+server=$!
+stream-probe --seconds 1 >/dev/null
+stream-probe --seconds 10 --decode-every 5 > /tmp/byid.json &
+probe=$!
+sleep 3
+sleep 5 < $CAM &
+holder=$!
+sleep 0.5
+gadget.sh unplug cam; rm $byid
+sleep 2
+gadget.sh plug cam dummy_udc.0
+NEW=$(camera); ln -sf $NEW $byid
+wait $probe
+echo "RESULT by-id {\"probe\": $(cat /tmp/byid.json), \"stats\": $(stats), \"old\": \"$CAM\", \"new\": \"$NEW\"}"
+kill $server; wait $server; kill $holder 2>/dev/null
+sed 's/^/  server: /' /tmp/server.log
+CAM=$NEW
+
 # The webcam beside vivid (its capture node only): two cameras on one machine. vivid gets
 # the lower node number (uvcvideo reloaded after it), so that "first" would be vivid.
 rmmod uvcvideo
@@ -211,10 +235,10 @@ echo "RESULT two-vivid {\"probe\": $(cat /tmp/vivid.json), \"stats\": $(stats 80
 for run in "webcam $webcam 8001" "vivid $vivid 8002"; do
   set -- $run
   stream-probe --addr 127.0.0.1:$3 --seconds 1 >/dev/null
-  before=$(cpu $2) first=$(stats $3)
+  before=$(cpu $2) first=$(stats $3) t0=$(up)
   probe=$(stream-probe --addr 127.0.0.1:$3 --seconds 5 --decode-every 5)
   after=$(cpu $2)
-  echo "RESULT cpu-$1 {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats $3), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
+  echo "RESULT cpu-$1 {\"probe\": $probe, \"stats_before\": $first, \"stats\": $(stats $3), \"window_s\": $(echo "$(up) $t0" | awk '{ print $1 - $2 }'), \"cpu_ticks\": $((after - before)), \"hz\": 100}"
 done
 kill $webcam $vivid; wait $webcam $vivid
 sed 's/^/  webcam server: /' /tmp/webcam.log

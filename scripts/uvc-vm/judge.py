@@ -58,13 +58,18 @@ for name, size in [("mjpeg-640x480", "640x480"), ("mjpeg-1280x720", "1280x720"),
     granted = float(m.group(2)) if m else 0
     secs = p["seconds"][1:]  # the first second may hold a partial frame
     received = sum(s["live"] for s in secs) / len(secs)
-    meter = stats["fps_source"]
     match = p["match"]
-    # The client's rate is the one that counts; the server's meter is one second's figure.
-    check(received >= 0.8 * granted > 0,
-          f"{name}: the client receives {received:.1f} fps of {granted:g} granted (the server "
-          f"published {meter:g} in its last second; the client decodes one frame in 5 and "
-          f"checks the bytes of all)")
+    # What the server took from the camera while the client read for 6 s (at least 80 %:
+    # the emulated USB bus and the feeder slow down when the host is busy); the client may
+    # take fewer (it checks every frame's bytes on an emulated CPU shared with the server,
+    # and a slow client skips frames by design).
+    rate = published(r) / r["window_s"]
+    check(rate >= 0.8 * granted > 0,
+          f"{name}: the server passes {rate:.1f} fps of {granted:g} granted through "
+          f"({published(r)} frames in {r['window_s']:.1f} s)")
+    check(received >= 0.5 * granted,
+          f"{name}: the client receives {received:.1f} fps (decoding one frame in 5, comparing "
+          f"the bytes of all)")
     check(match["matched"] > 0 and match["unmatched"] == 0,
           f"{name}: {match['matched']} frames equal to the camera's files byte for byte"
           + (" (with the standard Huffman tables inserted)" if name.startswith("avi1") else "")
@@ -73,8 +78,7 @@ for name, size in [("mjpeg-640x480", "640x480"), ("mjpeg-1280x720", "1280x720"),
           f"{name}: in the camera's order ({match['backwards']} went back, "
           f"{match['skipped']} skipped by the client)")
     check(sum(s["bad"] for s in p["seconds"]) == 0, f"{name}: every frame decodes")
-    note(f"pi-server CPU in the guest (emulated): {per_frame_cpu(r):.2f} ms per frame "
-         f"({published(r)} frames published in 6 s)")
+    note(f"pi-server CPU in the guest (emulated): {per_frame_cpu(r):.2f} ms per frame")
 
 inserted = "inserting the standard tables" in log
 check(inserted, "the server says once that it inserts Huffman tables for the AVI1 camera")
@@ -130,12 +134,26 @@ if r is not None:
               f"unplug by {out}: live before ({before}), no signal ({gone}), live never again")
     check(r["stats"]["source_state"].startswith("live"),
           f"unplug: source live at the end ({r['stats']['source_state']})")
-for m in re.finditer(r"camera frames passed over.*", log):
-    note("server: " + m.group(0)[:200])
+sessions = re.findall(r"camera frames passed over.* missed=(\d+) late=(\d+)", log)
+note(f"the server's capture sessions with frames passed over: {len(sessions)}; missed "
+     f"(numbered by uvcvideo, never handed over) {sum(int(m) for m, _ in sessions)}, late "
+     f"(handed over after a newer frame, dropped) {sum(int(l) for _, l in sessions)}")
 lost = re.findall(r"camera lost; .*cause=(.*)$", log, re.M)
 note("causes of loss the server logged: " + "; ".join(sorted(set(lost))))
 
-# 6. Two cameras.
+# 6. A /dev/v4l/by-id path.
+r = result("by-id")
+if r is not None:
+    secs = r["probe"]["seconds"]
+    note("per second (live/no signal): " + " ".join(f"{s['live']}/{s['no_signal']}" for s in secs))
+    gone = [i for i, s in enumerate(secs) if s["no_signal"]]
+    check(bool(gone) and sum(s["live"] for s in secs[:gone[0]]) > 0
+          and sum(s["live"] for s in secs[gone[-1] + 1:]) > 0 and r["old"] != r["new"]
+          and not r["probe"]["closed_early"],
+          f"by-id: {r['stats']['source']} live, 'no signal' while unplugged, live again on the "
+          f"same connection with the camera at {r['new']} (was {r['old']})")
+
+# 7. Two cameras.
 two = block("two-cameras")
 m = re.search(r"^CAMERAS webcam=(\S+) vivid=(\S+)$", log, re.M)
 check("(uvcvideo) at usb-dummy_hcd" in two and "(vivid) at platform:vivid" in two,
@@ -158,11 +176,11 @@ figures = {}
 for cam in ["webcam", "vivid"]:
     r = result("cpu-" + cam)
     if r is not None:
-        figures[cam] = (per_frame_cpu(r), published(r) / 5)
+        figures[cam] = (per_frame_cpu(r), published(r) / r["window_s"])
 if len(figures) == 2:
     (w, wf), (v, vf) = figures["webcam"], figures["vivid"]
     note(f"CPU per frame in the guest (emulated): webcam MJPEG passed through {w:.2f} ms "
-         f"at {wf:g} fps, vivid YUYV encoded {v:.2f} ms at {vf:g} fps, each with one client ({v / w:.0f}x)"
+         f"at {wf:.1f} fps, vivid YUYV encoded {v:.2f} ms at {vf:.1f} fps, each with one client ({v / w:.0f}x)"
          if w else "no CPU figures")
 
 finish("uvc-vm-test")
