@@ -11,8 +11,9 @@
 # endpoints, so it is rebuilt from Debian's source of the booted kernel with
 # scripts/uvc-vm/dummy_hcd-iso.patch (cached). Checked, each with its figures:
 #   1. --list-devices shows the webcam's MJPG sizes, rates and controls; --source auto takes it;
-#   2. MJPEG pass-through at 640x480@30 and 1280x720@15: the client receives the feeder's
-#      files byte for byte, at the granted rate, in order;
+#   2. MJPEG pass-through at 640x480@30 and 1280x720@15: the server passes frames at the
+#      granted rate (80 % or more), and the client receives the feeder's files byte for
+#      byte, in order;
 #   3. AVI1 frames without Huffman tables reach the client with the standard tables, equal
 #      to the source files with those tables, and ffmpeg on the host decodes them;
 #   4. --control brightness=200 reaches the camera (the feeder reports the SET_CUR); a value
@@ -27,13 +28,13 @@
 #
 # usage: scripts/uvc-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
 # needs (Debian): apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils gcc make
-#   patch libc6-dev ffmpeg python3
+#   patch libc6-dev binutils ffmpeg python3
 # Caches in ${XDG_CACHE_HOME:-~/.cache}/pi-mjpeg/: vm/ (the kernel, see vm-lib.sh) and uvc/
 # (linux-source, headers and kbuild of that kernel, 153 MB; the built dummy_hcd.ko).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . scripts/vm-lib.sh
-vm_need "gcc make patch libc6-dev ffmpeg" gcc make patch strip ffmpeg
+vm_need "gcc make patch libc6-dev binutils ffmpeg" gcc make patch strip ffmpeg
 vm_kernel
 
 # --- dummy_hcd with isochronous endpoints, built for exactly this kernel ------------------
