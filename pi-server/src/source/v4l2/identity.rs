@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use v4l::Device;
+use v4l::capability::Flags as CapFlags;
 
 /// Who a capture node is: what `VIDIOC_QUERYCAP` says of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +69,16 @@ pub fn locate(configured: &Path, wanted: &Identity) -> Option<PathBuf> {
     choose(configured, wanted, &scan(configured))
 }
 
+/// The identity of the capture node at `path`; `None` when it cannot be read or does not
+/// capture video (uvcvideo's metadata node has the camera's card and bus too).
 fn read(path: &Path) -> Option<Identity> {
-    Device::with_path(path).and_then(|d| Identity::of(&d)).ok()
+    let caps = Device::with_path(path).and_then(|d| d.query_caps()).ok()?;
+    caps.capabilities
+        .contains(CapFlags::VIDEO_CAPTURE)
+        .then_some(Identity {
+            card: caps.card,
+            bus: caps.bus,
+        })
 }
 
 /// Every `/dev/videoN` with its identity, read now. `configured` is included when it is

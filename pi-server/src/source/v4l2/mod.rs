@@ -62,10 +62,8 @@ impl V4l2Source {
     /// reported at start. A camera that is merely unplugged at start is not an error: the
     /// server starts with "no signal" and picks the camera up when it appears.
     pub fn open(path: &Path, request: Request) -> Result<Self, SourceError> {
-        let mut identity = None;
         let first = match guarded(|| device::open(path, &request, STALL)) {
             Ok(capture) => {
-                identity = Identity::of(&capture.dev).ok();
                 tracing::info!(device = %path.display(), granted = %capture.granted, "camera opened");
                 Some(Box::new(capture))
             }
@@ -84,12 +82,12 @@ impl V4l2Source {
             path: path.to_path_buf(),
             request,
             first,
-            identity,
+            identity: None,
         })
     }
 
     /// Opens the camera: where it is now, if it was seen before (see `identity.rs`).
-    fn reopen(&mut self) -> Result<(Capture, PathBuf), OpenError> {
+    fn reopen(&self) -> Result<(Capture, PathBuf), OpenError> {
         let path = match &self.identity {
             None => self.path.clone(),
             Some(wanted) => identity::locate(&self.path, wanted).ok_or_else(|| {
@@ -100,9 +98,6 @@ impl V4l2Source {
             })?,
         };
         let capture = guarded(|| device::open(&path, &self.request, STALL))?;
-        if self.identity.is_none() {
-            self.identity = Identity::of(&capture.dev).ok();
-        }
         Ok((capture, path))
     }
 
@@ -127,6 +122,9 @@ impl V4l2Source {
             };
             match opened {
                 Ok((capture, at)) => {
+                    if self.identity.is_none() {
+                        self.identity = Identity::of(&capture.dev).ok();
+                    }
                     let granted = capture.granted;
                     if lost_since.take().is_some() {
                         tracing::info!(device = %at.display(), %granted, "camera is back; live frames resume");
