@@ -64,9 +64,13 @@ for name, size in [("mjpeg-640x480", "640x480"), ("mjpeg-1280x720", "1280x720"),
     # take fewer (it checks every frame's bytes on an emulated CPU shared with the server,
     # and a slow client skips frames by design).
     rate = published(r) / r["window_s"]
+    # What the camera itself sent in that session (its feeder's count, start to stop).
+    after = log[log.index(f"RESULT {name} "):]
+    sent = re.search(r"^FEEDER stream-off \S+: (\d+) frames in ([\d.]+) s$", after, re.M)
+    camera = f"{int(sent.group(1)) / float(sent.group(2)):.1f}" if sent else "?"
     check(rate >= 0.8 * granted > 0,
           f"{name}: the server passes {rate:.1f} fps of {granted:g} granted through "
-          f"({published(r)} frames in {r['window_s']:.1f} s)")
+          f"({published(r)} frames in {r['window_s']:.1f} s; the camera sent {camera} fps)")
     check(received >= 0.5 * granted,
           f"{name}: the client receives {received:.1f} fps (decoding one frame in 5, comparing "
           f"the bytes of all)")
