@@ -9,97 +9,28 @@
 #      says that --source auto would use it;
 #   2. at 640x480 and 1280x720 the client receives decodable frames of that size at the
 #      rate the device granted (at least 80 % of it, measured after a second of warm-up);
-#   3. unplugging the camera mid-stream (unbinding vivid's platform device, which removes
+#   3. with nobody watching, the camera stops streaming after the linger (idle CPU), and a
+#      new client or a snapshot starts it again (time to the first frame);
+#   4. unplugging the camera mid-stream (unbinding vivid's platform device, which removes
 #      /dev/video0 as a USB unplug does) gives the connected client "no signal" frames, and
 #      re-binding it gives live frames again on the same connection.
 # It also reports pi-server's CPU time per captured frame in the guest.
 #
 # usage: scripts/v4l2-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
 # needs (Debian, as root for apt): apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils
-# The kernel package is fetched once with `apt-get download` into
-# ${XDG_CACHE_HOME:-~/.cache}/pi-mjpeg/vm (about 70 MB). Env: VM_ACCEL=kvm to use KVM
-# where it works, VM_CPU (qemu CPU model under emulation), VM_TIMEOUT (seconds, default 240).
+# The VM machinery (kernel cache, environment variables VM_ACCEL, VM_CPU, VM_TIMEOUT) is
+# scripts/vm-lib.sh's.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-for tool in qemu-system-x86_64 busybox cpio depmod xz dpkg-deb apt-get python3 ldd; do
-  command -v "$tool" >/dev/null ||
-    die "$tool not found; apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils python3"
-done
-# A dynamically linked busybox would need its libraries in the guest; the static one is
-# self-contained.
-busybox_bin=$(command -v busybox)
-ldd "$busybox_bin" >/dev/null 2>&1 && die "busybox is dynamically linked; apt-get install busybox-static"
+. scripts/vm-lib.sh
+vm_kernel
 
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/pi-mjpeg/vm"
-mkdir -p "$cache"
-
-# --- the kernel: Debian's generic amd64 image, which ships vivid as a module -------------
-deb=$(ls -t "$cache"/linux-image-[0-9]*.deb 2>/dev/null | head -1 || true)
-if [ -z "$deb" ]; then
-  echo "v4l2-vm-test: fetching Debian's kernel package (once) into $cache" >&2
-  temp_dir tmp "$cache"
-  ( cd "$tmp" && apt-get download linux-image-amd64 >&2 ) ||
-    die "apt-get download linux-image-amd64 failed (apt-get update first?)"
-  versioned=$(dpkg-deb -f "$tmp"/linux-image-amd64_*.deb Depends | grep -o 'linux-image-[0-9][^ ,(]*' | head -1)
-  [ -n "$versioned" ] || die "linux-image-amd64 depends on no versioned kernel"
-  ( cd "$tmp" && apt-get download "$versioned" >&2 ) || die "apt-get download $versioned failed"
-  mv "$tmp/$versioned"_*.deb "$cache/"
-  deb=$(ls -t "$cache"/linux-image-[0-9]*.deb | head -1)
-fi
-kdir="$cache/$(basename "$deb" .deb)"
-if [ ! -f "$kdir/ready" ]; then
-  echo "v4l2-vm-test: extracting $(basename "$deb")" >&2
-  rm -rf "$kdir"; mkdir -p "$kdir/modules"
-  temp_dir x; dpkg-deb -x "$deb" "$x"
-  kver=$(ls "$x/lib/modules" | head -1)
-  depmod -b "$x" "$kver"
-  # vivid and what it needs, in load order (modules.dep lists dependencies deepest last).
-  line=$(grep -E '/vivid\.ko(\.[a-z]+)?:' "$x/lib/modules/$kver/modules.dep") || die "no vivid in $deb"
-  read -r -a chain <<<"${line/:/}"
-  : > "$kdir/load-order"
-  for ((i = ${#chain[@]} - 1; i >= 0; i--)); do
-    mod=${chain[$i]}; [ "$i" = 0 ] && continue
-    cp "$x/lib/modules/$kver/$mod" "$kdir/modules/"; basename "$mod" >> "$kdir/load-order"
-  done
-  cp "$x/lib/modules/$kver/${chain[0]}" "$kdir/modules/"; basename "${chain[0]}" >> "$kdir/load-order"
-  # Booting the uncompressed ELF kernel (qemu's PVH entry) skips seconds of in-guest
-  # decompression under emulation; the bzImage is the fallback.
-  cp "$x/boot/vmlinuz-$kver" "$kdir/vmlinuz"
-  off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kdir/vmlinuz" | head -1 | cut -d: -f1 || true)
-  if [ -n "$off" ]; then
-    tail -c +$((off + 1)) "$kdir/vmlinuz" | xz -dcq > "$kdir/vmlinux" 2>/dev/null || true
-    [ "$(head -c4 "$kdir/vmlinux" | od -An -c | tr -d ' \n')" = '177ELF' ] || rm -f "$kdir/vmlinux"
-  fi
-  rm -rf "$x"; touch "$kdir/ready"
-fi
-kernel="$kdir/vmlinuz"; [ -f "$kdir/vmlinux" ] && kernel="$kdir/vmlinux"
-
-# --- our programs, built for this machine (the guest runs the same x86_64 code) -----------
-echo "v4l2-vm-test: building pi-server and stream-probe (release)" >&2
-cargo build --release --quiet -p pi-server --bin pi-server -p e2e-tests --bin stream-probe
-
-# --- the guest's root file system ---------------------------------------------------------
-if [ "${1:-}" = --keep ]; then
-  work=$(mktemp -d "${TMPDIR:-/tmp}/v4l2-vm.XXXXXX")
-  echo "v4l2-vm-test: keeping the guest's files in $work" >&2
-else
-  temp_dir work
-fi
-root="$work/root"
-mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,opt,proc,sys,dev,tmp,etc,lib/modules}
-cp "$busybox_bin" "$root/bin/busybox"
-for applet in $("$busybox_bin" --list-full); do
-  [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-done
-cp "$kdir"/modules/* "$kdir/load-order" "$root/lib/modules/"
-for bin in "$BIN_DIR/pi-server" "$BIN_DIR/stream-probe"; do
-  cp "$bin" "$root/opt/"
-  for lib in $(ldd "$bin" | grep -oE '/[^ ]+'); do
-    [ -e "$root$lib" ] || { mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"; }
-  done
-done
-printf '127.0.0.1 localhost\n' > "$root/etc/hosts"
+# --- our programs and the guest's root file system ---------------------------------------
+vm_prepare "${1:-}"
+work=$VM_WORK root=$VM_ROOT
+vm_modules "$root" vivid
+vm_binaries "$root" "$BIN_DIR/pi-server" "$BIN_DIR/stream-probe"
 
 # The test itself, run as the guest's init. Every finding is a line `RESULT <name> <json>`
 # (or text between BEGIN/END markers) for the host to judge below.
@@ -150,6 +81,23 @@ pi-server --source v4l2:/dev/video0 --control zoom=3 --listen 127.0.0.1:8000 2>/
 status=$?
 echo "BAD-CONTROL $status $(head -1 /tmp/bad.log)"
 
+# Nobody watching: after the linger (2 s) the camera stops streaming; the first client
+# (or snapshot) starts it again. Idle CPU over 5 s, then the time to the first frame.
+pi-server --source v4l2:/dev/video0 --size 640x480 --fps 25 --listen 127.0.0.1:8000 2>/tmp/server.log &
+server=$!
+sleep 4
+before=$(cpu $server)
+sleep 5
+after=$(cpu $server)
+probe=$(stream-probe --seconds 2)
+sleep 4
+read -r t0 _ < /proc/uptime
+wget -qO /tmp/snapshot.jpg http://127.0.0.1:8000/snapshot.jpg
+read -r t1 _ < /proc/uptime
+echo "RESULT idle {\"cpu_ticks\": $((after - before)), \"hz\": 100, \"seconds\": 5, \"probe\": $probe, \"snapshot_s\": $(echo "$t1 $t0" | awk '{ print $1 - $2 }'), \"snapshot_bytes\": $(wc -c < /tmp/snapshot.jpg)}"
+kill $server; wait $server
+sed 's/^/  server: /' /tmp/server.log
+
 # Unplug: unbinding the platform device removes /dev/video0 mid-stream, as pulling a USB
 # camera does; binding it again brings back a device with its default format.
 pi-server --source v4l2:/dev/video0 --size 640x480 --fps 30 --listen 127.0.0.1:8000 2>/tmp/server.log &
@@ -170,43 +118,17 @@ echo "VM-DONE"
 poweroff -f
 GUEST
 chmod 755 "$root/init"
-( cd "$root" && find . | cpio -o -H newc -R 0:0 --quiet ) > "$work/initrd"
 
 # --- boot ---------------------------------------------------------------------------------
-# Emulated AVX is slow: a CPU model without it (Nehalem: SSE4.2) let the guest encode
-# 25 fps at 640x480 where `-cpu max` managed 18.5.
-accel=(-accel "tcg,thread=multi,tb-size=256" -cpu "${VM_CPU:-Nehalem}")
-[ "${VM_ACCEL:-tcg}" = kvm ] && accel=(-accel kvm -cpu host)
-echo "v4l2-vm-test: booting $(basename "$kernel") (${VM_ACCEL:-tcg})" >&2
-started=$(date +%s)
-# --foreground keeps qemu in the script's process group, so that Ctrl-C reaches it too.
-timeout --foreground -k 5 "${VM_TIMEOUT:-240}" qemu-system-x86_64 -nographic -no-reboot -nic none \
-  -m 1024 -smp 2 "${accel[@]}" -kernel "$kernel" -initrd "$work/initrd" \
-  -append "console=ttyS0 quiet loglevel=3 panic=-1" </dev/null 2>&1 |
-  tr -d '\r' | tee "$work/console.log" || true
-echo "v4l2-vm-test: guest ran $(( $(date +%s) - started )) s" >&2
-grep -q '^VM-DONE' "$work/console.log" || die "the guest did not finish (see the console above)"
+vm_boot "$root" "$work/console.log"
 
 # --- judge --------------------------------------------------------------------------------
-python3 - "$work/console.log" <<'JUDGE'
-import json, re, sys
+PYTHONPATH=scripts PYTHONDONTWRITEBYTECODE=1 python3 - "$work/console.log" <<'JUDGE'
+import re
+from vm_judge import block, check, finish, read, result
 
-log = open(sys.argv[1], errors="replace").read()
-failures = []
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-def result(name):
-    m = re.search(r"^RESULT " + re.escape(name) + r" (.*)$", log, re.M)
-    if not m:
-        check(False, f"{name}: the guest reported nothing")
-        return None
-    return json.loads(m.group(1))
-
-listing = log.split("BEGIN list-devices", 1)[-1].split("END list-devices", 1)[0]
+log = read(__import__("sys").argv[1])
+listing = block("list-devices")
 for needle in ["/dev/video0", "(vivid)", "YUYV", ": encoded", "640x480 at", "1280x720 at",
                "controls (--control NAME=VALUE)", "brightness", "--source auto uses /dev/video0"]:
     check(needle in listing, f"--list-devices shows {needle!r}")
@@ -243,6 +165,17 @@ m = re.search(r"^BAD-CONTROL (\d+) (.*)$", log, re.M)
 check(m is not None and m.group(1) == "2" and 'no control "zoom"' in m.group(2)
       and "brightness" in m.group(2), f"an unknown control is refused at start ({m and m.group(0)[:160]})")
 
+r = result("idle")
+if r is not None:
+    idle = r["cpu_ticks"] / r["hz"] / r["seconds"] * 100
+    first = r["probe"].get("first_frame_ms")
+    check("camera stopped until a viewer comes" in log, "idle: the camera stops while nobody watches")
+    check(idle < 5, f"idle: pi-server uses {idle:.1f} % of a core with nobody watching (21 % before it stopped the camera)")
+    check(first is not None and sum(s["live"] for s in r["probe"]["seconds"]) > 0,
+          f"idle: a new client's first frame after {first:.0f} ms (camera started again), then live frames"
+          if first is not None else "idle: a new client gets no frame")
+    check(r["snapshot_bytes"] > 0, f"idle: a snapshot starts it too: {r['snapshot_s']:.2f} s, {r['snapshot_bytes']} bytes")
+
 r = result("unplug")
 if r is not None and "error" not in r["probe"]:
     secs = r["probe"]["seconds"]
@@ -260,6 +193,5 @@ if r is not None and "error" not in r["probe"]:
 elif r is not None:
     check(False, f"unplug: probe failed: {r['probe']}")
 
-print(f"v4l2-vm-test: {len(failures)} failed" if failures else "v4l2-vm-test: all checks passed")
-sys.exit(1 if failures else 0)
+finish("v4l2-vm-test")
 JUDGE

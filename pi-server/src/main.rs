@@ -19,7 +19,13 @@ fn main() -> ExitCode {
     };
     let cli = Cli::parse_from(args);
     if cli.list_devices {
-        print!("{}", pi_server::source::v4l2::list::list_devices());
+        print!(
+            "{}",
+            pi_server::source::v4l2::list::list_devices(
+                u32::from(cli.size.width),
+                u32::from(cli.size.height)
+            )
+        );
         return ExitCode::SUCCESS;
     }
     let filter = match EnvFilter::try_new(&cli.log_level) {

@@ -46,7 +46,10 @@ pub fn open(settings: &Settings) -> Result<Box<dyn FrameSource>, SourceError> {
     Ok(match &settings.spec {
         SourceSpec::V4l2(path) => Box::new(v4l2::V4l2Source::open(path, camera_request(settings))?),
         SourceSpec::Auto => {
-            if let Some(path) = v4l2::list::auto_device() {
+            if let Some(path) = v4l2::list::auto_device(
+                u32::from(settings.size.width),
+                u32::from(settings.size.height),
+            ) {
                 tracing::info!(device = %path.display(), "--source auto found a camera");
                 return Ok(Box::new(v4l2::V4l2Source::open(
                     &path,

@@ -6,7 +6,11 @@
 //! ffmpeg and no Python. It speaks HTTP/1.0 over a plain socket (so the body is never
 //! chunked), parses parts with the shared wire crate, and decodes the JPEGs with zune-jpeg
 //! (every one, or one in `--decode-every`). It never reconnects: every frame it reports came over the same connection.
-//! Output is one JSON object on stdout.
+//! With `--match DIR` (the UVC test, `scripts/uvc-vm-test.sh`) it also checks that every
+//! live frame is, byte for byte, one of the camera's source files (with the standard
+//! Huffman tables inserted where a file has none, as pi-server does), and in the order the
+//! camera sent them. Output is one JSON object on stdout (with the time from the request to the first
+//! frame).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -44,6 +48,77 @@ struct Cli {
     /// Seconds to keep trying to connect (the server may still be starting).
     #[arg(long, default_value_t = 10.0)]
     connect_for: f64,
+    /// A directory of the JPEG files the camera sends in a loop, in name order: report how
+    /// many live frames are one of them, and whether they came in that order.
+    #[arg(long)]
+    r#match: Option<std::path::PathBuf>,
+    /// Write the first `--save-frames` live frames to this file, concatenated.
+    #[arg(long)]
+    save: Option<std::path::PathBuf>,
+    /// How many frames `--save` keeps.
+    #[arg(long, default_value_t = 4)]
+    save_frames: usize,
+}
+
+/// Live frames compared with the camera's source files.
+#[derive(Debug, Default, serde::Serialize)]
+struct Matches {
+    /// Frames equal to a source file.
+    matched: u64,
+    /// Frames equal to none.
+    unmatched: u64,
+    /// Source files passed over between two matched frames (going forward in the loop).
+    skipped: u64,
+    /// Matched frames that came before the one received just ahead of them.
+    backwards: u64,
+    #[serde(skip)]
+    files: Vec<Vec<u8>>,
+    #[serde(skip)]
+    last: Option<usize>,
+}
+
+impl Matches {
+    fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+            .collect();
+        names.sort();
+        let files = names
+            .iter()
+            .map(|p| {
+                let file = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                Ok(jpeg::with_standard_huffman_tables(&file).into_owned())
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if files.is_empty() {
+            bail!("no .jpg files in {}", dir.display());
+        }
+        Ok(Matches {
+            files,
+            ..Matches::default()
+        })
+    }
+
+    fn check(&mut self, frame: &[u8]) {
+        let Some(i) = self.files.iter().position(|f| f == frame) else {
+            self.unmatched += 1;
+            return;
+        };
+        self.matched += 1;
+        if let Some(last) = self.last {
+            let n = self.files.len();
+            // Steps of more than half the loop are read as going back.
+            let step = (i + n - last) % n;
+            if step == 0 || step > n / 2 {
+                self.backwards += 1;
+            } else {
+                self.skipped += (step - 1) as u64;
+            }
+        }
+        self.last = Some(i);
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, serde::Serialize)]
@@ -119,12 +194,16 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
     let mut parser = Parser::new(boundary.as_deref());
 
     let start = Instant::now();
+    let mut first_frame_ms = None;
     let end = start + Duration::from_secs_f64(cli.seconds);
     let mut seconds: Vec<Second> = vec![Second::default(); cli.seconds.ceil() as usize];
     let mut sizes = std::collections::BTreeSet::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut closed = false;
     let mut count = 0u64;
+    let mut matches = cli.r#match.as_deref().map(Matches::load).transpose()?;
+    let mut saved = Vec::new();
+    let mut saved_frames = 0;
     while Instant::now() < end {
         let n = match socket.read(&mut buf) {
             Ok(0) => {
@@ -141,6 +220,7 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
             if body.is_empty() {
                 continue;
             }
+            first_frame_ms.get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
             let slot = ((start.elapsed().as_secs_f64()) as usize).min(seconds.len() - 1);
             let second = &mut seconds[slot];
             count += 1;
@@ -165,13 +245,25 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
                         second.no_signal += 1;
                     } else {
                         second.live += 1;
+                        if let Some(m) = matches.as_mut() {
+                            m.check(body);
+                        }
+                        if cli.save.is_some() && saved_frames < cli.save_frames {
+                            saved.extend_from_slice(body);
+                            saved_frames += 1;
+                        }
                     }
                 }
                 None => second.bad += 1,
             }
         }
     }
+    if let Some(path) = &cli.save {
+        std::fs::write(path, &saved).with_context(|| format!("writing {}", path.display()))?;
+    }
     Ok(json!({
+        "match": matches,
+        "first_frame_ms": first_frame_ms,
         "status": status,
         "content_type": content_type,
         "closed_early": closed,

@@ -5,7 +5,10 @@
 //! camera's own JPEG quality as rate control's lever when it has one); raw frames go to the
 //! encoder threads ([`EncodePool`]), but only while somebody watches, and not when they
 //! repeat the last one (`--drop-same-frames`). Both ask the publisher first whether rate
-//! control keeps the frame, so a dropped frame is neither copied nor encoded.
+//! control keeps the frame, so a dropped frame is neither copied nor encoded. Frames are
+//! taken in the camera's order (`order.rs`), and the loop ends when nobody has watched for
+//! the publisher's linger, so that the camera stops streaming (the caller opens it again
+//! for the next viewer).
 
 use std::io;
 use std::time::{Duration, Instant, SystemTime};
@@ -16,6 +19,7 @@ use v4l::io::traits::CaptureStream;
 
 use super::PixelFormat;
 use super::device::{Capture, JpegQuality, OpenError};
+use super::order::{Order, Verdict};
 use super::pool::EncodePool;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
@@ -33,8 +37,38 @@ pub const STALL: Duration = Duration::from_secs(3);
 /// `poll` event "readable": 1 on every Linux architecture.
 const POLLIN: i16 = 1;
 
-/// Streams until the camera fails (`Some(reason)`) or shutdown (`None`).
-pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) -> Option<OpenError> {
+/// Why capture ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The server is stopping.
+    Shutdown,
+    /// Nobody has watched for the linger: the camera may stop.
+    Idle,
+    /// The camera failed or is gone.
+    Lost(OpenError),
+}
+
+/// Streams until the camera fails, nobody watches, or shutdown.
+pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) -> Ended {
+    let mut order = Order::default();
+    let ended = capture_loop(capture, publisher, shutdown, &mut order);
+    if order.missed > 0 || order.late > 0 {
+        tracing::info!(
+            missed = order.missed,
+            late = order.late,
+            "camera frames passed over in this session: missed (never handed over) and late \
+             (handed over after a newer one, dropped to keep the picture in order)"
+        );
+    }
+    ended
+}
+
+fn capture_loop(
+    capture: &mut Capture,
+    publisher: &Publisher,
+    shutdown: &Shutdown,
+    order: &mut Order,
+) -> Ended {
     let granted = capture.granted;
     // Rate control's lever: JPEG quality for frames we encode and for MJPEG cameras with a
     // quality control of their own; frame dropping alone for other MJPEG cameras.
@@ -47,7 +81,7 @@ pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) ->
     let mut hand_off = match granted.format {
         PixelFormat::Raw(format) => match EncodePool::new(publisher) {
             Ok(pool) => HandOff::Encode { pool, format },
-            Err(e) => return Some(OpenError::Io(e)),
+            Err(e) => return Ended::Lost(OpenError::Io(e)),
         },
         PixelFormat::Mjpeg => HandOff::PassThrough {
             camera_quality,
@@ -59,26 +93,42 @@ pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) ->
     let mut skipped_stale = 0u64;
     loop {
         if shutdown.is_triggered() {
-            return None;
+            return Ended::Shutdown;
+        }
+        if !publisher.is_watched() {
+            return Ended::Idle;
         }
         match wait_for_buffer(&handle) {
             Ok(true) => last_frame = Instant::now(),
-            Ok(false) if last_frame.elapsed() > STALL => return Some(stalled()),
+            Ok(false) if last_frame.elapsed() > STALL => return Ended::Lost(stalled()),
             Ok(false) => continue,
-            Err(e) => return Some(e),
+            Err(e) => return Ended::Lost(e),
         }
-        let (data, flags) = match CaptureStream::next(&mut capture.stream) {
+        // A DQBUF that is waiting when a USB camera goes gets EINVAL (vb2: streaming off),
+        // later calls ENODEV: both are the camera lost.
+        let (data, flags, sequence) = match CaptureStream::next(&mut capture.stream) {
             Ok((buf, meta)) => {
                 let used = (meta.bytesused as usize).min(buf.len());
-                (&buf[..used], meta.flags)
+                (&buf[..used], meta.flags, meta.sequence)
             }
             // Only the very first dequeue can time out in there (see STALL).
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Some(stalled()),
-            Err(e) => return Some(OpenError::Io(e)),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ended::Lost(stalled()),
+            Err(e) => return Ended::Lost(OpenError::Io(e)),
         };
         // A frame the driver marks as damaged (a USB transfer error) is not shown.
         if flags.contains(BufFlags::ERROR) || data.is_empty() {
             continue;
+        }
+        match order.on_buffer(sequence) {
+            Verdict::Take { missed: 0 } => {}
+            Verdict::Take { missed } => tracing::debug!(sequence, missed, "camera frames missed"),
+            Verdict::Late => {
+                tracing::debug!(
+                    sequence,
+                    "camera frame handed over after a newer one; dropped"
+                );
+                continue;
+            }
         }
         // Behind (a slow encode on a slow Pi): a newer buffer is already waiting, so this
         // one is stale; take the newer instead of falling further behind.

@@ -36,6 +36,8 @@ pub struct Probe {
     pub driver: String,
     /// The device's name (`HD Pro Webcam C920`).
     pub card: String,
+    /// Where it is attached (`usb-0000:01:00.0-1.2`, `platform:vivid-000`).
+    pub bus: String,
     /// Whether the node captures video (not metadata, output or a codec).
     pub captures: bool,
     /// Every format offered, usable by us or not: fourcc, description, usable format.
@@ -147,6 +149,7 @@ fn describe(dev: &Device) -> io::Result<Probe> {
     Ok(Probe {
         driver: caps.driver,
         card: caps.card,
+        bus: caps.bus,
         captures,
         formats,
         controls,

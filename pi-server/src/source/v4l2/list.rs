@@ -3,17 +3,40 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::PixelFormat;
 use super::controls::describe;
 use super::device::{Probe, device_nodes, probe};
-use super::format::{Sizes, show_fps};
+use super::format::{Offer, Sizes, choose, show_fps};
 
-/// The capture device `--source auto` uses: the first, in `/dev/videoN` order, that offers
-/// MJPEG or a raw format we can encode.
-pub fn auto_device() -> Option<PathBuf> {
-    probes().into_iter().find_map(|(path, probe)| {
-        let usable = probe.ok()?.offers();
-        (!usable.is_empty()).then_some(path)
-    })
+/// The capture device `--source auto` uses for `width` x `height`: the first, in
+/// `/dev/videoN` order, that offers MJPEG at that very size (passed through, the cheapest),
+/// else the first that offers MJPEG or a raw format we can encode.
+pub fn auto_device(width: u32, height: u32) -> Option<PathBuf> {
+    pick_auto(&usable(&probes()), width, height)
+}
+
+/// Each capture device with what we can use of it.
+fn usable(all: &[(PathBuf, Result<Probe, String>)]) -> Vec<(PathBuf, Vec<Offer>)> {
+    all.iter()
+        .filter_map(|(path, probe)| Some((path.clone(), probe.as_ref().ok()?.offers())))
+        .filter(|(_, offers)| !offers.is_empty())
+        .collect()
+}
+
+fn pick_auto(devices: &[(PathBuf, Vec<Offer>)], width: u32, height: u32) -> Option<PathBuf> {
+    let mjpeg_at_size = |offers: &[Offer]| {
+        let mjpeg: Vec<Offer> = offers
+            .iter()
+            .filter(|o| o.format == PixelFormat::Mjpeg)
+            .cloned()
+            .collect();
+        choose(&mjpeg, width, height).is_some_and(|c| (c.width, c.height) == (width, height))
+    };
+    devices
+        .iter()
+        .find(|(_, offers)| mjpeg_at_size(offers))
+        .or_else(|| devices.first())
+        .map(|(path, _)| path.clone())
 }
 
 fn probes() -> Vec<(PathBuf, Result<Probe, String>)> {
@@ -29,17 +52,12 @@ fn probes() -> Vec<(PathBuf, Result<Probe, String>)> {
         .collect()
 }
 
-/// Every video device with its formats, sizes, rates and controls, as text for people.
-pub fn list_devices() -> String {
+/// Every video device with its formats, sizes, rates and controls, as text for people;
+/// and the one `--source auto` takes for `width` x `height`.
+pub fn list_devices(width: u32, height: u32) -> String {
     let mut out = String::new();
     let all = probes();
-    let auto = all.iter().find_map(|(path, probe)| {
-        probe
-            .as_ref()
-            .ok()
-            .filter(|p| !p.offers().is_empty())
-            .map(|_| path.clone())
-    });
+    let auto = pick_auto(&usable(&all), width, height);
     if all.is_empty() {
         out.push_str("No video devices (/dev/video*) found.\n");
     }
@@ -57,7 +75,11 @@ pub fn list_devices() -> String {
     }
     match auto {
         Some(path) => {
-            let _ = writeln!(out, "\n--source auto uses {}", path.display());
+            let _ = writeln!(
+                out,
+                "\n--source auto uses {} (for {width}x{height}: --size changes the choice)",
+                path.display()
+            );
         }
         None => {
             out.push_str("\n--source auto finds no usable camera and streams the test pattern\n");
@@ -67,7 +89,8 @@ pub fn list_devices() -> String {
 }
 
 fn write_probe(out: &mut String, p: &Probe) {
-    let _ = writeln!(out, "  {} ({})", p.card, p.driver);
+    // Two cameras of one model differ in where they are plugged in.
+    let _ = writeln!(out, "  {} ({}) at {}", p.card, p.driver, p.bus);
     let _ = writeln!(out, "  formats:");
     for f in &p.formats {
         let how = match f.usable {
@@ -111,5 +134,35 @@ fn write_probe(out: &mut String, p: &Probe) {
         for (c, current) in &p.controls {
             let _ = writeln!(out, "    {}", describe(c, *current));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(n: u32, offers: &[(PixelFormat, &[(u32, u32)])]) -> (PathBuf, Vec<Offer>) {
+        let offers = offers
+            .iter()
+            .map(|(format, sizes)| Offer {
+                format: *format,
+                sizes: Sizes::Discrete(sizes.to_vec()),
+            })
+            .collect();
+        (PathBuf::from(format!("/dev/video{n}")), offers)
+    }
+
+    #[test]
+    fn auto_prefers_the_camera_offering_mjpeg_at_the_asked_size() {
+        let yuyv = PixelFormat::Raw(crate::source::raw::RawFormat::Yuyv);
+        // vivid first (raw only), the webcam second (MJPEG at 640x480 and 1280x720).
+        let devices = [
+            device(0, &[(yuyv, &[(640, 480), (1280, 720)])]),
+            device(3, &[(PixelFormat::Mjpeg, &[(640, 480), (1280, 720)])]),
+        ];
+        assert_eq!(pick_auto(&devices, 640, 480), Some("/dev/video3".into()));
+        // No camera has MJPEG at 1920x1080: the first usable one, as before.
+        assert_eq!(pick_auto(&devices, 1920, 1080), Some("/dev/video0".into()));
+        assert_eq!(pick_auto(&[], 640, 480), None);
     }
 }

@@ -7,14 +7,19 @@
 //! through, raw frames handed to the encoder threads of `pool.rs`), and when the camera
 //! vanishes or fails, the "no signal" card (`no_signal.rs`) about once a second while the
 //! device is re-opened every second; when it comes back, live frames resume on the same
-//! connections. Each change of state is logged once.
+//! connections, found by its identity (`identity.rs`) if it came back under another node.
+//! When nobody has watched for the publisher's linger the device is closed, so that the
+//! camera stops streaming (a Pi on a battery or in a warm case), and opened again for the
+//! next viewer or snapshot. Each change of state is logged once.
 
 mod capture;
 mod controls;
 mod device;
 mod format;
+mod identity;
 pub mod list;
 mod no_signal;
+mod order;
 mod pool;
 
 use std::io;
@@ -27,8 +32,9 @@ pub use device::{OpenError, Request};
 pub use format::PixelFormat;
 pub use no_signal::NO_SIGNAL_COMMENT;
 
-use self::capture::STALL;
+use self::capture::{Ended, STALL};
 use self::device::Capture;
+use self::identity::Identity;
 use self::no_signal::NoSignal;
 use super::error::SourceError;
 use super::frame_source::{FrameSource, Running};
@@ -37,6 +43,8 @@ use crate::shutdown::Shutdown;
 
 /// How often a lost camera is looked for again, and how often "no signal" is shown.
 const RETRY_EVERY: Duration = Duration::from_secs(1);
+/// How often a stopped camera checks for shutdown while it waits for a viewer.
+const IDLE_CHECK: Duration = Duration::from_millis(200);
 
 /// A V4L2 camera source.
 #[derive(Debug)]
@@ -45,6 +53,8 @@ pub struct V4l2Source {
     request: Request,
     /// The device as opened at start (so that errors are reported before serving).
     first: Option<Box<Capture>>,
+    /// Which camera it is, once it was opened: what is looked for when it comes back.
+    identity: Option<Identity>,
 }
 
 impl V4l2Source {
@@ -72,7 +82,33 @@ impl V4l2Source {
             path: path.to_path_buf(),
             request,
             first,
+            identity: None,
         })
+    }
+
+    /// Opens the camera: where it is now, if it was seen before (see `identity.rs`).
+    fn reopen(&self) -> Result<(Capture, PathBuf), OpenError> {
+        let path = match &self.identity {
+            None => self.path.clone(),
+            Some(wanted) => identity::locate(&self.path, wanted).ok_or_else(|| {
+                OpenError::Io(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("the camera ({wanted}) is not connected"),
+                ))
+            })?,
+        };
+        let capture = guarded(|| device::open(&path, &self.request, STALL))?;
+        Ok((capture, path))
+    }
+
+    /// Waits, the camera closed, until somebody watches (true) or the server stops.
+    fn idle(&self, publisher: &Publisher, shutdown: &Shutdown) -> bool {
+        while !shutdown.is_triggered() {
+            if publisher.wait_for_viewer(IDLE_CHECK) {
+                return true;
+            }
+        }
+        false
     }
 
     fn run(mut self, publisher: Publisher, shutdown: Shutdown) {
@@ -81,24 +117,43 @@ impl V4l2Source {
         let mut next_card = Instant::now();
         while !shutdown.is_triggered() {
             let opened = match self.first.take() {
-                Some(capture) => Ok(*capture),
-                None => guarded(|| device::open(&self.path, &self.request, STALL)),
+                Some(capture) => Ok((*capture, self.path.clone())),
+                None => self.reopen(),
             };
             match opened {
-                Ok(capture) => {
+                Ok((capture, at)) => {
+                    if self.identity.is_none() {
+                        self.identity = Identity::of(&capture.dev).ok();
+                    }
                     let granted = capture.granted;
                     if lost_since.take().is_some() {
-                        tracing::info!(device = %self.path.display(), %granted, "camera is back; live frames resume");
+                        tracing::info!(device = %at.display(), %granted, "camera is back; live frames resume");
                     }
-                    publisher.set_state(SourceState::LiveAs(granted.to_string()));
+                    let mut live = granted.to_string();
+                    if at != self.path {
+                        live = format!("{live} (now {})", at.display());
+                    }
+                    publisher.set_state(SourceState::LiveAs(live.clone()));
                     card.size = (granted.width, granted.height);
                     let ended = guarded(|| {
                         let mut capture = capture;
                         Ok(capture::run(&mut capture, &publisher, &shutdown))
                     });
                     match ended {
-                        Ok(None) => break,
-                        Ok(Some(reason)) | Err(reason) => {
+                        Ok(Ended::Shutdown) => break,
+                        Ok(Ended::Idle) => {
+                            // The capture (and with it the device) was dropped in there.
+                            tracing::info!(device = %at.display(), "nobody watching: camera stopped until a viewer comes");
+                            publisher.set_state(SourceState::LiveAs(format!(
+                                "{live}, stopped while nobody watches"
+                            )));
+                            if !self.idle(&publisher, &shutdown) {
+                                break;
+                            }
+                            tracing::info!(device = %at.display(), "a viewer came: starting the camera");
+                            continue;
+                        }
+                        Ok(Ended::Lost(reason)) | Err(reason) => {
                             tracing::warn!(device = %self.path.display(), cause = %reason,
                                 "camera lost; sending NO SIGNAL and retrying every second");
                             publisher.set_state(SourceState::NoSignal(reason.to_string()));
