@@ -96,6 +96,7 @@ pub async fn run(
     let publisher = Publisher::new(broadcast.clone(), &publish_settings, source_settings.fps);
     let source = source::open(&source_settings)?;
     let source_name = source.describe();
+    let camera_name = source.camera_name();
     let running = source.start(publisher.clone(), stop.clone())?;
     if let Ok(addr) = listener.local_addr() {
         // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
@@ -119,7 +120,7 @@ pub async fn run(
             &announce_settings,
             &Facts {
                 port: addr.port(),
-                camera: source_name.clone(),
+                camera: camera_name,
                 size: (
                     u32::from(source_settings.size.width),
                     u32::from(source_settings.size.height),

@@ -10,6 +10,12 @@ pub trait FrameSource: Send + std::fmt::Debug {
     /// What the frames come from, for the log and `/stats` (e.g. `test pattern`).
     fn describe(&self) -> String;
 
+    /// What people call the camera, for its name on the LAN (`HD Pro Webcam C920`); by
+    /// default the description.
+    fn camera_name(&self) -> String {
+        self.describe()
+    }
+
     /// Starts producing through `publisher` until `shutdown`.
     fn start(
         self: Box<Self>,

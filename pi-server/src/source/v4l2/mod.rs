@@ -208,6 +208,14 @@ impl FrameSource for V4l2Source {
         format!("v4l2:{}", self.path.display())
     }
 
+    fn camera_name(&self) -> String {
+        // The driver's card name, as --list-devices shows it; a camera that cannot be asked
+        // right now is named by its path.
+        v4l::Device::with_path(&self.path)
+            .and_then(|dev| dev.query_caps())
+            .map_or_else(|_| self.describe(), |caps| caps.card)
+    }
+
     fn start(
         self: Box<Self>,
         publisher: Publisher,
