@@ -6,6 +6,7 @@ usage: discovery-check.py CHECK FILE ARGS...
   stream-url FILE NAME             --discover output: print NAME's stream URL
   played FILE WHAT                 --headless --json output: frames arrived and decoded
   neighbours FILE NAME...          /api/cameras: each NAME is listed
+  page-links FILE NAME URL         the index page's DOM: a link to URL named NAME
   avahi-lists FILE NAME TXT...     avahi-browse -rpt output: NAME resolved with each TXT
   vanished FILE NAME KILLED SECS   --discover output: NAME vanished within SECS of KILLED
 Prints the figure it checked; exits 1 with a reason when the check fails.
@@ -64,6 +65,15 @@ def neighbours(path, *names):
     print(f"   /api/cameras lists {listed_names}")
 
 
+def page_links(path, name, url):
+    with open(path) as f:
+        dom = f.read()
+    link = f'<a href="{url}">{name}</a>'
+    if link not in dom:
+        fail(f"the index page has no link {link}; its list: {dom[dom.find('others-list'):][:300]}")
+    print(f"   the index page links to {name!r} at {url}")
+
+
 def avahi_lists(path, name, *txt):
     # avahi-browse -p escapes spaces as \032; resolved lines start with '='.
     escaped = name.replace(" ", "\\032")
@@ -93,6 +103,7 @@ CHECKS = {
     "stream-url": stream_url,
     "played": played,
     "neighbours": neighbours,
+    "page-links": page_links,
     "avahi-lists": avahi_lists,
     "vanished": vanished,
 }

@@ -9,7 +9,8 @@
 #   1. `desktop-viewer --discover` lists both cameras within 3 s of starting;
 #   2. the viewer plays either camera from what it found, and `pi-a.local` typed as a
 #      newcomer would (resolved by the viewer's own mDNS query: no nss-mdns here);
-#   3. pi-a's /api/cameras (its index page's list) names pi-b;
+#   3. pi-a's /api/cameras names pi-b, and its index page, rendered by headless Chromium,
+#      links to pi-b's page;
 #   4. avahi on pi-b: `avahi-browse -rpt` lists pi-server with its TXT record, avahi keeps
 #      its host name (no conflict), and a camera published with `avahi-publish` is listed
 #      by the viewer;
@@ -33,9 +34,9 @@ while [ $# -gt 0 ]; do
 done
 
 [ "$(id -u)" = 0 ] || die "needs root for ip netns (run it with sudo)"
-for tool in ip unshare nsenter python3 avahi-daemon avahi-browse avahi-publish dbus-daemon; do
+for tool in ip unshare nsenter python3 chromium avahi-daemon avahi-browse avahi-publish dbus-daemon; do
   command -v "$tool" >/dev/null ||
-    die "$tool not found; apt-get install iproute2 util-linux python3 avahi-daemon avahi-utils dbus"
+    die "$tool not found; apt-get install iproute2 util-linux python3 chromium avahi-daemon avahi-utils dbus"
 done
 
 cargo build --release --quiet -p pi-server -p desktop-viewer
@@ -116,13 +117,21 @@ for name in "pi-a: test pattern" "Door camera"; do
     > "$work/play.jsonl"
   check played "$work/play.jsonl" "$name ($url)"
 done
-in_v "$viewer_bin" --headless --json --duration 3 pi-a.local > "$work/typed.jsonl"
-check played "$work/typed.jsonl" "pi-a.local, typed"
+for typed in pi-a.local "$ip_a" "http://$ip_a:8000/"; do
+  in_v "$viewer_bin" --headless --json --duration 3 "$typed" > "$work/typed.jsonl"
+  check played "$work/typed.jsonl" "$typed, typed"
+done
 
 echo "3. pi-a's index page lists pi-b"
 in_v python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
   "http://$ip_a:8000/api/cameras" > "$work/cameras.json"
 check neighbours "$work/cameras.json" "Door camera"
+# The page's script lists them; Chromium runs it (a few virtual seconds) and prints the DOM.
+in_v chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$work/chromium" --virtual-time-budget=4000 --dump-dom "http://$ip_a:8000/" \
+  > "$work/page.html" 2> "$work/chromium.log"
+check page-links "$work/page.html" "Door camera" "http://$ip_b:8000/"
 
 echo "4. avahi-daemon on pi-b"
 in_b avahi-browse --resolve --parsable --terminate _http._tcp > "$work/avahi-browse.txt"
