@@ -48,6 +48,14 @@ pub enum SourceError {
         /// What went wrong.
         cause: OpenError,
     },
+    /// An `http://` source that cannot be relayed.
+    #[error("cannot relay {url}: {why}")]
+    BadUrl {
+        /// The URL, without credentials.
+        url: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// The source's thread could not be created.
     #[error("cannot start the source thread: {0}")]
     Thread(io::Error),

@@ -13,10 +13,12 @@ mod encode;
 mod error;
 mod file;
 mod frame_source;
+mod no_signal;
 mod pacer;
 pub mod pattern;
 mod pipe;
 pub mod raw;
+mod relay;
 mod settings;
 pub mod spec;
 pub mod v4l2;
@@ -28,6 +30,7 @@ pub use frame_source::{FrameSource, Running};
 pub use pacer::Pacer;
 pub use pattern::PatternSource;
 pub use pipe::PipeSource;
+pub use relay::RelaySource;
 pub use settings::Settings;
 pub use spec::{Scene, SourceSpec};
 
@@ -73,5 +76,12 @@ pub fn open(settings: &Settings) -> Result<Box<dyn FrameSource>, SourceError> {
         SourceSpec::File(path) => Box::new(FileSource::open(path)?),
         SourceSpec::Stdin => Box::new(PipeSource::stdin()),
         SourceSpec::Exec(command) => Box::new(PipeSource::exec(command)?),
+        SourceSpec::Http(url) => Box::new(RelaySource::new(
+            url,
+            (
+                u32::from(settings.size.width),
+                u32::from(settings.size.height),
+            ),
+        )?),
     })
 }

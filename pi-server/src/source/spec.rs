@@ -22,12 +22,14 @@ pub enum SourceSpec {
     Stdin,
     /// A raw MJPEG byte stream from a command's standard output, restarted when it exits.
     Exec(String),
+    /// Another MJPEG server's stream (`http://HOST:PORT/PATH`), relayed.
+    Http(String),
 }
 
 /// A `--source` that names no known kind of source.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a source: use auto, v4l2:/dev/videoN, test (or test:busy, test:changing), stdin, file:PATH or exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -')"
+    "{0:?} is not a source: use auto, v4l2:/dev/videoN, test (or test:busy, test:changing), stdin, file:PATH, exec:COMMAND (e.g. exec:'rpicam-vid -t 0 --codec mjpeg -o -') or http://HOST:PORT/PATH (relay another server's stream)"
 )]
 pub struct SourceSpecError(pub String);
 
@@ -56,6 +58,8 @@ impl FromStr for SourceSpec {
                         return Err(err());
                     }
                     Ok(SourceSpec::File(PathBuf::from(path)))
+                } else if s.starts_with("http://") || s.starts_with("https://") {
+                    Ok(SourceSpec::Http(s.to_string()))
                 } else if let Some(cmd) = s.strip_prefix("exec:") {
                     if cmd.trim().is_empty() {
                         return Err(err());
@@ -69,6 +73,17 @@ impl FromStr for SourceSpec {
     }
 }
 
+/// `http://user:pw@host/` → `http://user@host/`: a spec is logged and shown.
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let user = url[s + 3..at].split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..s + 3], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
 impl fmt::Display for SourceSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -77,6 +92,7 @@ impl fmt::Display for SourceSpec {
             SourceSpec::Test(Scene::Calm) => f.write_str("test"),
             SourceSpec::Test(Scene::Busy) => f.write_str("test:busy"),
             SourceSpec::Test(Scene::Changing) => f.write_str("test:changing"),
+            SourceSpec::Http(url) => f.write_str(&without_password(url)),
             SourceSpec::File(p) => write!(f, "file:{}", p.display()),
             SourceSpec::Stdin => f.write_str("stdin"),
             SourceSpec::Exec(c) => write!(f, "exec:{c}"),

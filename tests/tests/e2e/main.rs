@@ -6,6 +6,7 @@
 //! - `players`: Chromium (driven over DevTools by `cdp.py`), ffmpeg, ffprobe, OpenCV and
 //!   nginx, which people already have; our viewer against ffmpeg's MJPEG server and the
 //!   original recipe.
+//! - `relay`: `--source http://`, one upstream connection for many viewers.
 //! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!
 //! The binaries are the ones `cargo test --workspace` builds next to this test.
@@ -15,6 +16,7 @@
 
 mod players;
 mod rate_control;
+mod relay;
 mod server_process;
 mod support;
 mod viewer_and_server;

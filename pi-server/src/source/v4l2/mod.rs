@@ -5,7 +5,7 @@
 //! negotiates a format with `format.rs` and sets the `--control`s with `controls.rs`),
 //! capture (`capture.rs`: dequeue memory-mapped buffers, MJPEG copied out and passed
 //! through, raw frames handed to the encoder threads of `pool.rs`), and when the camera
-//! vanishes or fails, the "no signal" card (`no_signal.rs`) about once a second while the
+//! vanishes or fails, the "no signal" card (`../no_signal.rs`) about once a second while the
 //! device is re-opened every second; when it comes back, live frames resume on the same
 //! connections, found by its identity (`identity.rs`) if it came back under another node.
 //! When nobody has watched for the publisher's linger the device is closed, so that the
@@ -18,7 +18,6 @@ mod device;
 mod format;
 mod identity;
 pub mod list;
-mod no_signal;
 mod order;
 mod pool;
 
@@ -27,17 +26,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+pub use super::no_signal::NO_SIGNAL_COMMENT;
 pub use controls::{ControlSetting, ControlSyntaxError};
 pub use device::{OpenError, Request};
 pub use format::PixelFormat;
-pub use no_signal::NO_SIGNAL_COMMENT;
 
 use self::capture::{Ended, STALL};
 use self::device::Capture;
 use self::identity::Identity;
-use self::no_signal::NoSignal;
 use super::error::SourceError;
 use super::frame_source::{FrameSource, Running};
+use super::no_signal::NoSignal;
 use crate::publish::{Publisher, SourceState};
 use crate::shutdown::Shutdown;
 
@@ -112,7 +111,10 @@ impl V4l2Source {
     }
 
     fn run(mut self, publisher: Publisher, shutdown: Shutdown) {
-        let mut card = NoSignal::new(&self.path, &self.request);
+        let mut card = NoSignal::new(
+            self.path.display().to_string(),
+            (self.request.width, self.request.height),
+        );
         let mut lost_since: Option<SystemTime> = None;
         let mut next_card = Instant::now();
         while !shutdown.is_triggered() {

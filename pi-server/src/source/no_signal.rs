@@ -1,11 +1,10 @@
-//! The "no signal" card: what clients see while the camera is gone, about once a second.
+//! The "no signal" card: what clients see while the camera (or the upstream server of a
+//! relay) is gone, about once a second.
 
-use std::path::Path;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::device::Request;
 use crate::publish::Publisher;
 use crate::size::Size;
 use crate::source::draw::{Canvas, wall_clock};
@@ -27,10 +26,11 @@ pub struct NoSignal {
 }
 
 impl NoSignal {
-    pub fn new(path: &Path, request: &Request) -> Self {
+    /// A card for `device` (a path or URL, shown on it), at `size`.
+    pub fn new(device: String, size: (u32, u32)) -> Self {
         NoSignal {
-            device: path.display().to_string(),
-            size: (request.width, request.height),
+            device,
+            size,
             reason: String::new(),
             encoder: JpegEncoder::new(),
             canvas: None,
@@ -94,13 +94,7 @@ mod tests {
     fn no_signal_frames_carry_a_comment_and_stay_jpeg() {
         let broadcast = Broadcast::new(Writer::default());
         let publisher = Publisher::new(broadcast.clone(), &Default::default(), 24);
-        let request = Request {
-            width: 320,
-            height: 240,
-            fps: 24,
-            controls: Vec::new(),
-        };
-        let mut card = NoSignal::new(Path::new("/dev/video9"), &request);
+        let mut card = NoSignal::new("/dev/video9".into(), (320, 240));
         card.reason = "No such device (os error 19)".into();
         card.publish(&publisher, SystemTime::now());
         let frame = broadcast.latest().unwrap();
