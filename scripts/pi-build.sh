@@ -7,10 +7,11 @@
 #   pi-server-armv7    armv7-unknown-linux-musleabihf, static: Pi 2, 3, 4 on a 32-bit OS
 #   pi-server-aarch64  aarch64-unknown-linux-gnu against glibc 2.31: Pi 3, 4, 5, Zero 2 W on
 #                      a 64-bit OS (Raspberry Pi OS bullseye's glibc is 2.31, bookworm's 2.36)
-# each with `--features turbojpeg` unless --no-turbojpeg is given or libjpeg-turbo fails to
-# build for it (then without, saying so); not for ARMv6, which has no NEON (see below). Then it checks what each binary needs: no dynamic
-# section in the static ones, no glibc symbol version above 2.31 in the other, and the ARMv6
-# binary's ELF attributes (`readelf -A`), which a single ARMv7 object would turn into v7.
+# the AArch64 one with `--features turbojpeg` (libjpeg-turbo) unless --no-turbojpeg is
+# given or it fails to build (then without, saying so); the 32-bit ones without (see
+# below). Then it checks what each binary needs: no dynamic section in the static ones, no
+# glibc symbol version above 2.31 in the other, and the ARMv6 binary's ELF attributes
+# (`readelf -A`), which a single ARMv7 object would turn into v7.
 #
 # usage: scripts/pi-build.sh [--no-turbojpeg] [--with-probe] [armv6|armv7|aarch64 ...]
 #   (default: all three); --with-probe also builds our stream-probe for them, as
@@ -149,12 +150,13 @@ for name in "${wanted[@]}"; do
   started=$SECONDS
   with=
   # libjpeg-turbo's build (turbojpeg-sys, REQUIRE_SIMD by default) stops where it finds no
-  # NEON, and ARMv6 has none: that build goes without, and the attempt is not made.
-  if [ -n "$turbojpeg" ] && [ "$name" != armv6 ] &&
+  # NEON. ARMv6 has none; for ARMv7 its NEON check failed with zig's compiler even given
+  # `-march=armv7-a -mfpu=neon`. Those two go without, and the attempt is not made.
+  if [ -n "$turbojpeg" ] && [ "$name" = aarch64 ] &&
     release=$(build "$name" "--features pi-server/turbojpeg"); then
     with=" with turbojpeg"
   else
-    [ -n "$turbojpeg" ] && [ "$name" != armv6 ] && echo "pi-build: $name: turbojpeg did not build (log: $out/$name.log); building without" >&2
+    [ -n "$turbojpeg" ] && [ "$name" = aarch64 ] && echo "pi-build: $name: turbojpeg did not build (log: $out/$name.log); building without" >&2
     release=$(build "$name" "") ||
       { tail -n 30 "$out/$name.log" >&2; die "$name: build failed (log: $out/$name.log)"; }
   fi
