@@ -118,7 +118,7 @@ fi
 echo "pi-build: toolchain: $(in_root 'rustc -V; cargo-zigbuild --version; echo zig $(python3 -m ziglang version)' | paste -sd ';' | sed 's/;/; /g')" >&2
 
 # --- the builds -------------------------------------------------------------------------
-# NAME RUST_TARGET ZIG_TARGET BUILD_STD
+# Each build's Rust target; zig takes the glibc version to link against as a suffix.
 declare -A rust_target=(
   [armv6]=arm-unknown-linux-musleabihf
   [armv7]=armv7-unknown-linux-musleabihf
@@ -144,7 +144,7 @@ build() { # NAME FEATURES -> the release folder's path on the host, or failure
   echo "$root/root/targets/$name/$target/release"
 }
 
-sizes=()
+built=()
 for name in "${wanted[@]}"; do
   : > "$out/$name.log"
   started=$SECONDS
@@ -163,13 +163,13 @@ for name in "${wanted[@]}"; do
   cp "$release/pi-server" "$out/pi-server-$name"
   [ -z "$probe" ] || cp "$release/stream-probe" "$out/stream-probe-$name"
   echo "pi-build: $name: ${rust_target[$name]}$with in $((SECONDS - started)) s" >&2
-  sizes+=("$name")
+  built+=("$name")
 done
 
 # --- what each binary needs -------------------------------------------------------------
 failed=0
 fail() { echo "pi-build: FAIL $*" >&2; failed=1; }
-for name in "${sizes[@]}"; do
+for name in "${built[@]}"; do
   bin="$out/pi-server-$name"
   size=$(stat -c %s "$bin")
   readelf -S "$bin" | grep -q '\.symtab' && fail "$name: not stripped"
