@@ -19,7 +19,10 @@
 # usage: scripts/v4l2-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
 # needs (Debian, as root for apt): apt-get install qemu-system-x86 busybox-static cpio kmod xz-utils
 # The VM machinery (kernel cache, environment variables VM_ACCEL, VM_CPU, VM_TIMEOUT) is
-# scripts/vm-lib.sh's.
+# scripts/vm-lib.sh's. VM_ARCH=arm64 or armhf runs the same checks on Debian's ARM kernels
+# with the Raspberry Pi builds (scripts/pi-build.sh --with-probe aarch64 or armv6), where
+# V4L2's struct layouts differ (see vm-lib.sh); there the rates asked for are lower and the
+# "no signal" cadence is reported, not judged (see below).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +33,8 @@ vm_kernel
 vm_prepare "${1:-}"
 work=$VM_WORK root=$VM_ROOT
 vm_modules "$root" vivid
-vm_binaries "$root" "$BIN_DIR/pi-server" "$BIN_DIR/stream-probe"
+vm_binaries "$root" "$VM_BIN/pi-server" "$VM_BIN/stream-probe"
+[ "$VM_ARCH" = amd64 ] || echo "4 2" > "$root/etc/vm-rates"
 
 # The test itself, run as the guest's init. Every finding is a line `RESULT <name> <json>`
 # (or text between BEGIN/END markers) for the host to judge below.
@@ -60,7 +64,12 @@ stats() { wget -qO- http://127.0.0.1:8000/stats | tr -d '\n'; }
 # own timeout used to break the stream). Each run: SIZE FPS DECODE_EVERY SOURCE (the probe can decode one frame in N and
 # check the structure of the rest). The first run takes the default source (auto), the
 # second names the device and sets a control.
-for run in "640x480 30 5 auto" "1280x720 5 1 v4l2:/dev/video0"; do
+# Emulated ARM is slower still, and more at the mercy of the host's load (capture and
+# encoding took 30 to 50 ms a 640x480 frame on a quiet 2-core host, 290 ms on a busy one),
+# so there the runs ask for 4 and 2 fps (/etc/vm-rates, written by the host).
+rates="30 5"; [ -f /etc/vm-rates ] && rates=$(cat /etc/vm-rates)
+set -- $rates
+for run in "640x480 $1 5 auto" "1280x720 $2 1 v4l2:/dev/video0"; do
   set -- $run; size=$1; fps=$2; every=$3; source=$4
   extra=""; [ "$source" = auto ] || extra="--control brightness=200"
   pi-server --source $source --size $size --fps $fps $extra --listen 127.0.0.1:8000 2>/tmp/server.log &
@@ -123,11 +132,22 @@ chmod 755 "$root/init"
 vm_boot "$root" "$work/console.log"
 
 # --- judge --------------------------------------------------------------------------------
-PYTHONPATH=scripts PYTHONDONTWRITEBYTECODE=1 python3 - "$work/console.log" <<'JUDGE'
+PYTHONPATH=scripts PYTHONDONTWRITEBYTECODE=1 python3 - "$work/console.log" "$VM_ARCH" <<'JUDGE'
 import re
+import sys
 from vm_judge import block, check, finish, read, result
 
-log = read(__import__("sys").argv[1])
+log = read(sys.argv[1])
+
+# Under emulated ARM the guest is slower still: the probe, beside pi-server on the same
+# emulated CPUs, read frames seconds late, in bunches, on a busy host. There the "no signal"
+# cadence is shown, not judged; what ARM is tested for is the V4L2 ABI: listing, formats,
+# controls, decodable frames at what was published, idle stop, unplug and re-plug.
+def timing(ok, what):
+    if sys.argv[2] == "amd64":
+        check(ok, what)
+    else:
+        print(("      " if ok else "      (emulated ARM, not judged) ") + what)
 listing = block("list-devices")
 for needle in ["/dev/video0", "(vivid)", "YUYV", ": encoded", "640x480 at", "1280x720 at",
                "controls (--control NAME=VALUE)", "brightness", "--source auto uses /dev/video0"]:
@@ -193,7 +213,7 @@ if r is not None and "error" not in r["probe"]:
     check(sum(s["no_signal"] for s in secs) >= 2, f"unplug: 'no signal' frames while unplugged ({sum(s['no_signal'] for s in secs)})")
     if ns:
         span = ns[-1] - ns[0] + 1
-        check(sum(s["no_signal"] for s in secs) <= span + 1, "unplug: about one 'no signal' frame a second")
+        timing(sum(s["no_signal"] for s in secs) <= span + 1, "unplug: about one 'no signal' frame a second")
         check(sum(s["live"] for s in secs[ns[-1] + 1:]) > 0, "unplug: live frames again after the re-plug, same connection")
     check(all(s["bad"] == 0 for s in secs), "unplug: every frame decoded")
     check(r["stats"]["source_state"].startswith("live"), f"unplug: source live at the end ({r['stats']['source_state']})")
