@@ -5,7 +5,7 @@
 //! - `viewer_errors`: what the viewer says when the URL is wrong.
 //! - `players`: Chromium (driven over DevTools by `cdp.py`), ffmpeg, ffprobe, OpenCV and
 //!   nginx, which people already have; our viewer against ffmpeg's MJPEG server and the
-//!   original recipe.
+//!   original recipe, directly and through a pi-server relay.
 //! - `relay`: `--source http://`, one upstream connection for many viewers.
 //! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!

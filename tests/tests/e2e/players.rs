@@ -539,6 +539,67 @@ fn the_viewer_plays_the_original_recipe() {
     }
 }
 
+/// pi-server relaying ffmpeg's MJPEG server (octet-stream, chunked, the boundary only in the
+/// body): the relay's clients get ffmpeg's frames. ffmpeg serves one client and exits, so
+/// the relay (which opens its upstream only for a viewer) must be its one client.
+#[test]
+fn a_relay_passes_ffmpegs_mpjpeg_server_through() {
+    let Some([ffmpeg]) = needs([FFMPEG]) else {
+        return;
+    };
+    let port = free_port();
+    let child = Command::new(ffmpeg)
+        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
+        .args([
+            "-i",
+            "testsrc2=size=320x240:rate=10",
+            "-c:v",
+            "mjpeg",
+            "-q:v",
+            "5",
+        ])
+        .args(["-f", "mpjpeg", "-listen", "1"])
+        .arg(format!("http://127.0.0.1:{port}/stream"))
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start ffmpeg");
+    let _ffmpeg = Killed(child);
+    std::thread::sleep(Duration::from_millis(800));
+    let relay = Server::start(&["--source", &format!("http://127.0.0.1:{port}/stream")]);
+    let out = viewer(&relay.url("/stream.mjpg"), 3.0);
+    let s = summary(&out);
+    assert!(s["decoded"].as_u64().unwrap() >= 10, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([320, 240]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
+
+/// pi-server relaying the original recipe (HTTP/1.0, an empty first part, its frames
+/// stamped in a JPEG comment): every part but the empty one reaches the relay's client.
+#[test]
+fn a_relay_passes_the_original_recipe_through() {
+    let Some([streaming_py, python]) = needs([RECIPE, PYTHON]) else {
+        return;
+    };
+    let port = free_port();
+    let child = Command::new(python)
+        .arg(&streaming_py)
+        .current_dir(streaming_py.parent().expect("the recipe's folder"))
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the recipe with python3");
+    let mut recipe_server = Killed(child);
+    wait_for_port(port, &mut recipe_server.0, "the recipe");
+    let relay = Server::start(&["--source", &format!("http://127.0.0.1:{port}/stream.mjpg")]);
+    let out = viewer(&relay.url("/stream.mjpg"), 3.0);
+    let s = summary(&out);
+    assert!(s["decoded"].as_u64().unwrap() >= 20, "{s}");
+    assert_eq!(s["resolution"], serde_json::json!([640, 480]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
+
 /// deploy/nginx.conf as shipped, in front of pi-server: 20 clients through it all get the
 /// source's frame rate.
 #[test]
