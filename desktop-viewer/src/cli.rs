@@ -27,8 +27,9 @@ pub struct Cli {
     /// What to watch: a stream URL, or just the camera's address (raspberrypi.local,
     /// host:8000, http://host:8000/); the viewer finds the stream. Credentials may be given
     /// in it (http://user:password@host:8000/stream.mjpg).
-    #[arg(default_value = DEFAULT_URL)]
-    pub url: String,
+    /// With --headless, several URLs are watched at once (each reported, then the total).
+    #[arg(default_value = DEFAULT_URL, num_args = 1.., value_name = "URL")]
+    pub urls: Vec<String>,
 
     /// Bandwidth target in kbit/s; the overlay marks whether the stream is over or under it.
     #[arg(long, default_value_t = 1000.0, value_name = "KBIT/S")]
@@ -96,10 +97,24 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// One pipeline's settings per URL given, the options the same for all.
+    pub fn pipeline_configs(&self) -> Result<Vec<PipelineConfig>, String> {
+        let template = self.pipeline_config()?;
+        Ok(self
+            .urls
+            .iter()
+            .map(|url| PipelineConfig {
+                url: url.clone(),
+                ..template.clone()
+            })
+            .collect())
+    }
+
     /// The pipeline settings these options describe; fails only when --ca-cert cannot be
     /// read.
     pub fn pipeline_config(&self) -> Result<PipelineConfig, String> {
-        let mut config = PipelineConfig::new(&self.url);
+        let first = self.urls.first().map_or(DEFAULT_URL, String::as_str);
+        let mut config = PipelineConfig::new(first);
         if let Some(path) = &self.ca_cert {
             config.extra_roots = std::fs::read(path)
                 .map_err(|e| format!("--ca-cert {}: cannot read it: {e}", path.display()))?;
@@ -138,7 +153,7 @@ mod tests {
     #[test]
     fn defaults_match_the_server() {
         let cli = Cli::parse_from(["desktop-viewer"]);
-        assert_eq!(cli.url, DEFAULT_URL);
+        assert_eq!(cli.urls, [DEFAULT_URL]);
         assert_eq!(cli.target_kbps, 1000.0);
         assert!(!cli.headless);
     }
@@ -156,7 +171,7 @@ mod tests {
         ]);
         assert_eq!(cli.duration, Duration::from_secs(3));
         assert!(cli.json);
-        assert_eq!(cli.url, "u");
+        assert_eq!(cli.urls, ["u"]);
     }
 
     #[test]

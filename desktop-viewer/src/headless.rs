@@ -1,5 +1,7 @@
 //! `--headless`: the window's pipeline with no window, for scripts, tests and benchmarks.
 //! One stats line a second, then a summary; the caller turns "no frame" into an exit code.
+//! Several URLs are watched at once, each with its own pipeline: a line a second for each,
+//! a summary for each, then their total.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -18,6 +20,9 @@ pub struct Summary {
     /// Always "summary", so JSON readers can tell it from the per-second lines.
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// With several URLs: which one (0 is the first given), and the URL as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<Stream>,
     /// Seconds watched.
     pub seconds: f64,
     /// Frames per second over the run.
@@ -36,6 +41,49 @@ pub struct Summary {
     pub band_seconds: u64,
     /// Share of those seconds whose kbit/s was within ±10 % of the target (0 to 1).
     pub in_band_share: Option<f64>,
+}
+
+/// Which of several streams a line is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stream {
+    /// Its place among the URLs given, from 0.
+    pub index: usize,
+    /// The URL as given, without its password.
+    pub url: String,
+}
+
+/// All streams of a run together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Total {
+    /// Always "total".
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Streams watched.
+    pub streams: usize,
+    /// Streams from which at least one frame arrived.
+    pub streams_with_frames: usize,
+    /// Frames received, all streams.
+    pub frames: u64,
+    /// Frames decoded, all streams.
+    pub decoded: u64,
+    /// Frames per second, all streams.
+    pub fps: f64,
+    /// kbit/s, all streams: what the link carried.
+    pub kbps: f64,
+}
+
+impl Total {
+    fn of(summaries: &[Summary]) -> Self {
+        Total {
+            kind: "total",
+            streams: summaries.len(),
+            streams_with_frames: summaries.iter().filter(|s| s.totals.frames > 0).count(),
+            frames: summaries.iter().map(|s| s.totals.frames).sum(),
+            decoded: summaries.iter().map(|s| s.totals.decoded).sum(),
+            fps: summaries.iter().map(|s| s.fps).sum(),
+            kbps: summaries.iter().map(|s| s.kbps).sum(),
+        }
+    }
 }
 
 /// Seconds at the start of a run that the in-band share leaves out.
@@ -70,6 +118,7 @@ impl Summary {
         let per_sec = |x: f64| if seconds > 0.0 { x / seconds } else { 0.0 };
         Summary {
             kind: "summary",
+            stream: None,
             seconds,
             fps: per_sec(v.totals.frames as f64),
             kbps: per_sec(v.bytes as f64 * 8.0 / 1000.0),
@@ -154,6 +203,8 @@ pub fn summary_line(s: &Summary) -> String {
 struct JsonLine<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<&'a Stream>,
     t: u64,
     state_label: &'static str,
     /// Whether the last whole second's kbit/s was within ±10 % of the target.
@@ -169,9 +220,35 @@ pub fn run(
     options: &Options,
     out: &mut dyn Write,
 ) -> Result<Summary, HeadlessError> {
+    let mut summaries = run_all(vec![config], options, out)?;
+    // run_all returns one summary per config, and there was one.
+    summaries.pop().ok_or(HeadlessError::NoStream)
+}
+
+/// Watches every config's URL at once, each with its own pipeline, for
+/// `options.duration`; with more than one, each line names its stream and a total follows
+/// the summaries. Returns the summaries, in the order given.
+pub fn run_all(
+    configs: Vec<PipelineConfig>,
+    options: &Options,
+    out: &mut dyn Write,
+) -> Result<Vec<Summary>, HeadlessError> {
     let Options { duration, json, .. } = *options;
-    let pipeline = Pipeline::start(config, || {})?;
-    if let Some(dir) = &options.record_to {
+    let many = configs.len() > 1;
+    if many && options.record_to.is_some() {
+        return Err(HeadlessError::RecordMany);
+    }
+    let mut watched = Vec::with_capacity(configs.len());
+    for (index, config) in configs.into_iter().enumerate() {
+        let stream = many.then(|| Stream {
+            index,
+            url: crate::net::redacted_text(&config.url),
+        });
+        watched.push((stream, Pipeline::start(config, || {})?, (0u64, 0u64)));
+    }
+    if let Some(dir) = &options.record_to
+        && let Some((_, pipeline, _)) = watched.first()
+    {
         pipeline
             .start_recording(dir)
             .map_err(|cause| HeadlessError::Record {
@@ -181,8 +258,6 @@ pub fn run(
     }
     let start = Instant::now();
     let mut second = 0u64;
-    // (whole seconds judged, of which in band), and the last second judged.
-    let mut band = (0u64, 0u64);
     loop {
         let next = start + Duration::from_secs(second + 1);
         let end = start + duration;
@@ -191,56 +266,93 @@ pub fn run(
             break;
         }
         second += 1;
-        let v = pipeline.stats();
-        // The whole second that just ended, as the chart shows it.
-        let last_second = v.history_kbps.last().map(|k| f64::from(*k));
-        let in_band = last_second.map(|k| in_band(k, options.target_kbps));
-        if second > BAND_SETTLE_SECS
-            && let Some(ok) = in_band
-        {
-            band.0 += 1;
-            band.1 += u64::from(ok);
-        }
-        if json {
-            let line = JsonLine {
-                kind: "stats",
-                t: second,
-                state_label: v.state.label(),
-                in_band,
-                view: &v,
-            };
-            serde_json::to_writer(&mut *out, &line)?;
-            writeln!(out)?;
-        } else {
-            writeln!(out, "{}", stats_line(second, &v))?;
+        // (whole seconds judged, of which in band) for each stream.
+        for (stream, pipeline, band) in &mut watched {
+            let v = pipeline.stats();
+            // The whole second that just ended, as the chart shows it.
+            let last_second = v.history_kbps.last().map(|k| f64::from(*k));
+            let in_band = last_second.map(|k| in_band(k, options.target_kbps));
+            if second > BAND_SETTLE_SECS
+                && let Some(ok) = in_band
+            {
+                band.0 += 1;
+                band.1 += u64::from(ok);
+            }
+            if json {
+                let line = JsonLine {
+                    kind: "stats",
+                    stream: stream.as_ref(),
+                    t: second,
+                    state_label: v.state.label(),
+                    in_band,
+                    view: &v,
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{}{}", prefix(stream.as_ref()), stats_line(second, &v))?;
+            }
         }
         out.flush()?;
     }
     let seconds = start.elapsed().as_secs_f64();
-    let mut summary = Summary::new(&pipeline.stats(), seconds);
-    summary.target_kbps = options.target_kbps;
-    summary.band_seconds = band.0;
-    summary.in_band_share = (band.0 > 0).then(|| band.1 as f64 / band.0 as f64);
-    if let Some(finished) = pipeline.stop_recording() {
-        let r = finished.map_err(|cause| HeadlessError::Record {
-            dir: options.record_to.clone().unwrap_or_default(),
-            cause,
-        })?;
-        summary.recording = Some(Recorded {
-            path: r.path,
-            frames: r.frames,
-            bytes: r.bytes,
-        });
+    let mut summaries = Vec::with_capacity(watched.len());
+    for (stream, pipeline, band) in watched {
+        let mut summary = Summary::new(&pipeline.stats(), seconds);
+        summary.stream = stream;
+        summary.target_kbps = options.target_kbps;
+        summary.band_seconds = band.0;
+        summary.in_band_share = (band.0 > 0).then(|| band.1 as f64 / band.0 as f64);
+        if let Some(finished) = pipeline.stop_recording() {
+            let r = finished.map_err(|cause| HeadlessError::Record {
+                dir: options.record_to.clone().unwrap_or_default(),
+                cause,
+            })?;
+            summary.recording = Some(Recorded {
+                path: r.path,
+                frames: r.frames,
+                bytes: r.bytes,
+            });
+        }
+        drop(pipeline);
+        if json {
+            serde_json::to_writer(&mut *out, &summary)?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "{}{}",
+                prefix(summary.stream.as_ref()),
+                summary_line(&summary)
+            )?;
+        }
+        summaries.push(summary);
     }
-    drop(pipeline);
-    if json {
-        serde_json::to_writer(&mut *out, &summary)?;
-        writeln!(out)?;
-    } else {
-        writeln!(out, "{}", summary_line(&summary))?;
+    if many {
+        let total = Total::of(&summaries);
+        if json {
+            serde_json::to_writer(&mut *out, &total)?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "total: {} streams ({} with frames), {} frames ({} decoded), {:.1} fps, {:.0} kbit/s",
+                total.streams,
+                total.streams_with_frames,
+                total.frames,
+                total.decoded,
+                total.fps,
+                total.kbps
+            )?;
+        }
     }
     out.flush()?;
-    Ok(summary)
+    Ok(summaries)
+}
+
+/// `[1] ` before a text line about the second stream; nothing with one stream.
+fn prefix(stream: Option<&Stream>) -> String {
+    stream.map_or_else(String::new, |s| format!("[{}] ", s.index))
 }
 
 /// Why a headless run could not run.
@@ -256,6 +368,12 @@ pub enum HeadlessError {
     /// Writing JSON failed.
     #[error("writing the stats failed")]
     Json(#[from] serde_json::Error),
+    /// `--record` with several URLs: one recording is one stream.
+    #[error("--record takes one URL; give one, or record each stream in its own run")]
+    RecordMany,
+    /// No URL was given.
+    #[error("no stream URL given")]
+    NoStream,
     /// `--record` could not write its file.
     // The system's words are in the message, not a `source`: the user's line says them once.
     #[error("cannot record into {}: {cause}", dir.display())]

@@ -40,10 +40,10 @@ pub fn run(cli: cli::Cli) -> anyhow::Result<ExitCode> {
             record_to: cli.record.then(|| cli.output_dir.clone()),
             target_kbps: cli.target_kbps,
         };
-        let config = cli.pipeline_config().map_err(anyhow::Error::msg)?;
-        let summary = headless::run(config, &options, &mut out)?;
-        // Scripts ask "did anything arrive?": 0 yes, 1 no.
-        return Ok(if summary.totals.frames > 0 {
+        let configs = cli.pipeline_configs().map_err(anyhow::Error::msg)?;
+        let summaries = headless::run_all(configs, &options, &mut out)?;
+        // Scripts ask "did anything arrive?" (from every stream): 0 yes, 1 no.
+        return Ok(if summaries.iter().all(|s| s.totals.frames > 0) {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -143,3 +143,71 @@ fn a_bad_url_is_one_clear_line_and_status_2() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("use http or https"), "{stderr}");
 }
+
+/// Several URLs at once: each stream its own lines and summary, then the total; the exit
+/// status says whether every stream delivered.
+#[test]
+fn several_urls_are_watched_at_once_and_reported_each_and_in_total() {
+    let live = || {
+        ReplayServer::start(vec![Behavior::Live {
+            name: SEED_RECIPE,
+            fps: SEED_RECIPE_FPS,
+        }])
+    };
+    let (a, b) = (live(), live());
+    let out = viewer()
+        .args([
+            "--headless",
+            "--json",
+            "--duration",
+            "2.5",
+            &a.url(),
+            &b.url(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summaries: Vec<_> = lines.iter().filter(|l| l["type"] == "summary").collect();
+    assert_eq!(summaries.len(), 2, "{lines:?}");
+    for (i, s) in summaries.iter().enumerate() {
+        assert_eq!(s["stream"]["index"], i, "{s}");
+        assert!(s["decoded"].as_u64().unwrap() > 10, "{s}");
+    }
+    assert_eq!(summaries[1]["stream"]["url"], b.url());
+    let stats_streams: std::collections::BTreeSet<u64> = lines
+        .iter()
+        .filter(|l| l["type"] == "stats")
+        .map(|l| l["stream"]["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(stats_streams, [0, 1].into(), "a line a second for each");
+    let total = lines.last().unwrap();
+    assert_eq!(total["type"], "total", "{total}");
+    assert_eq!(total["streams"], 2);
+    assert_eq!(total["streams_with_frames"], 2);
+    let frames: u64 = summaries
+        .iter()
+        .map(|s| s["frames"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total["frames"], frames);
+
+    // One stream that never delivers: the others are reported, the exit status says so.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{port}/stream.mjpg");
+    let out = viewer()
+        .args(["--headless", "--duration", "1.5", &a.url(), &dead])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[1] summary: "), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
+    assert!(text.contains("total: 2 streams (1 with frames)"), "{text}");
+}
