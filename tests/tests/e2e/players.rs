@@ -467,14 +467,10 @@ print(" ".join(shapes))
     );
 }
 
-/// ffmpeg's own MJPEG server (`-f mpjpeg -listen 1`): not multipart/x-mixed-replace but
-/// application/octet-stream, chunked, with the boundary only in the body.
-#[test]
-fn the_viewer_plays_ffmpegs_mpjpeg_server() {
-    let Some([ffmpeg]) = needs([FFMPEG]) else {
-        return;
-    };
-    let port = free_port();
+/// ffmpeg's own MJPEG server (`-f mpjpeg -listen 1`) of its test picture, 320x240 at
+/// 10 fps, at `http://127.0.0.1:PORT/stream`. It serves one client and then exits: waiting by
+/// trying the port would use it up, so it gets a moment to listen and the client retries.
+fn ffmpeg_mpjpeg_server(ffmpeg: &std::path::Path, port: u16) -> Killed {
     let child = Command::new(ffmpeg)
         .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
         .args([
@@ -491,13 +487,39 @@ fn the_viewer_plays_ffmpegs_mpjpeg_server() {
         .spawn()
         .expect("start ffmpeg");
     let mut ffmpeg = Killed(child);
-    // ffmpeg serves one client and then exits: wait by trying the port would use it up, so
-    // give it a moment to listen and let the viewer retry.
     std::thread::sleep(Duration::from_millis(800));
     assert!(
         ffmpeg.0.try_wait().ok().flatten().is_none(),
         "ffmpeg did not start"
     );
+    ffmpeg
+}
+
+/// The original recipe (the team kit's copy) listening on `port`, once it listens.
+fn recipe_server(streaming_py: &std::path::Path, python: &std::path::Path, port: u16) -> Killed {
+    let child = Command::new(python)
+        .arg(streaming_py)
+        .current_dir(streaming_py.parent().expect("the recipe's folder"))
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the recipe with python3");
+    let mut recipe = Killed(child);
+    wait_for_port(port, &mut recipe.0, "the recipe");
+    recipe
+}
+
+/// ffmpeg's own MJPEG server (`-f mpjpeg -listen 1`): not multipart/x-mixed-replace but
+/// application/octet-stream, chunked, with the boundary only in the body.
+#[test]
+fn the_viewer_plays_ffmpegs_mpjpeg_server() {
+    let Some([ffmpeg]) = needs([FFMPEG]) else {
+        return;
+    };
+    let port = free_port();
+    let _ffmpeg = ffmpeg_mpjpeg_server(&ffmpeg, port);
     let out = viewer(&format!("http://127.0.0.1:{port}/stream"), 3.0);
     let s = summary(&out);
     assert!(s["decoded"].as_u64().unwrap() >= 10, "{s}");
@@ -515,17 +537,7 @@ fn the_viewer_plays_the_original_recipe() {
         return;
     };
     let port = free_port();
-    let child = Command::new(python)
-        .arg(&streaming_py)
-        .current_dir(streaming_py.parent().expect("the recipe's folder"))
-        .env("PORT", port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the recipe with python3");
-    let mut recipe_server = Killed(child);
-    wait_for_port(port, &mut recipe_server.0, "the recipe");
+    let _recipe = recipe_server(&streaming_py, &python, port);
     // Its stream, and its address alone: the viewer follows its page's <img> to the stream.
     for typed in [
         format!("http://127.0.0.1:{port}/stream.mjpg"),
@@ -548,23 +560,7 @@ fn a_relay_passes_ffmpegs_mpjpeg_server_through() {
         return;
     };
     let port = free_port();
-    let child = Command::new(ffmpeg)
-        .args(["-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi"])
-        .args([
-            "-i",
-            "testsrc2=size=320x240:rate=10",
-            "-c:v",
-            "mjpeg",
-            "-q:v",
-            "5",
-        ])
-        .args(["-f", "mpjpeg", "-listen", "1"])
-        .arg(format!("http://127.0.0.1:{port}/stream"))
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("start ffmpeg");
-    let _ffmpeg = Killed(child);
-    std::thread::sleep(Duration::from_millis(800));
+    let _ffmpeg = ffmpeg_mpjpeg_server(&ffmpeg, port);
     let relay = Server::start(&["--source", &format!("http://127.0.0.1:{port}/stream")]);
     let out = viewer(&relay.url("/stream.mjpg"), 3.0);
     let s = summary(&out);
@@ -581,17 +577,7 @@ fn a_relay_passes_the_original_recipe_through() {
         return;
     };
     let port = free_port();
-    let child = Command::new(python)
-        .arg(&streaming_py)
-        .current_dir(streaming_py.parent().expect("the recipe's folder"))
-        .env("PORT", port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the recipe with python3");
-    let mut recipe_server = Killed(child);
-    wait_for_port(port, &mut recipe_server.0, "the recipe");
+    let _recipe = recipe_server(&streaming_py, &python, port);
     let relay = Server::start(&["--source", &format!("http://127.0.0.1:{port}/stream.mjpg")]);
     let out = viewer(&relay.url("/stream.mjpg"), 3.0);
     let s = summary(&out);
