@@ -21,6 +21,7 @@ use mjpeg_wire::multipart::PartStream;
 use super::error::SourceError;
 use super::frame_source::{FrameSource, Running};
 use super::no_signal::NoSignal;
+use super::spec::without_password;
 use crate::publish::{Publisher, SourceState};
 use crate::shutdown::Shutdown;
 
@@ -48,7 +49,7 @@ impl RelaySource {
     /// Reads the upstream URL; only `http://` (a relay sits on the LAN beside its camera).
     pub fn new(url: &str, card_size: (u32, u32)) -> Result<Self, SourceError> {
         let bad = |why: &str| SourceError::BadUrl {
-            url: redact(url),
+            url: without_password(url),
             why: why.to_string(),
         };
         let rest = url
@@ -100,14 +101,6 @@ impl RelaySource {
     }
 }
 
-/// The URL without its user and password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}{}", &url[..s + 3], &url[at + 1..]),
-        _ => url.to_string(),
-    }
-}
-
 impl FrameSource for RelaySource {
     fn describe(&self) -> String {
         format!("relay of {}", self.url())
@@ -145,7 +138,13 @@ async fn relay(source: RelaySource, publisher: Publisher, mut shutdown: Shutdown
             _ = shutdown.wait() => return,
             () = publisher.viewer() => {}
         }
-        let ended = session(&source, &publisher, &mut shutdown, &mut lost_since).await;
+        let (ended, went_live) =
+            session(&source, &publisher, &mut shutdown, lost_since.is_some()).await;
+        if went_live {
+            // A working session starts the count again: the next loss retries at once.
+            lost_since = None;
+            backoff = FIRST_BACKOFF;
+        }
         let reason = match ended {
             Ended::Shutdown => return,
             Ended::Unwatched => {
@@ -180,24 +179,26 @@ async fn relay(source: RelaySource, publisher: Publisher, mut shutdown: Shutdown
 }
 
 /// One connection: request, then every part published, until it fails, nobody watches or
-/// the server stops.
+/// the server stops. Says how it ended, and whether any frame came (`lost`: the upstream
+/// was away before, so its return is worth a line in the log).
 async fn session(
     source: &RelaySource,
     publisher: &Publisher,
     shutdown: &mut Shutdown,
-    lost_since: &mut Option<SystemTime>,
-) -> Ended {
+    lost: bool,
+) -> (Ended, bool) {
+    let failed = |why: String| (Ended::Failed(why), false);
     let connect = tokio::net::TcpStream::connect((source.host.as_str(), source.port));
     let stream = match tokio::time::timeout(STALL, connect).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Ended::Failed(format!("cannot connect: {e}")),
-        Err(_) => return Ended::Failed(format!("no answer within {STALL:?}")),
+        Ok(Err(e)) => return failed(format!("cannot connect: {e}")),
+        Err(_) => return failed(format!("no answer within {STALL:?}")),
     };
     let _ = stream.set_nodelay(true);
     let (mut sender, conn) = match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await
     {
         Ok(pair) => pair,
-        Err(e) => return Ended::Failed(format!("HTTP: {e}")),
+        Err(e) => return failed(format!("HTTP: {e}")),
     };
     // Drives the connection; it ends when the response body is dropped.
     let driver = tokio::spawn(conn);
@@ -215,17 +216,19 @@ async fn session(
     }
     let request = match request.body(Empty::<Bytes>::new()) {
         Ok(r) => r,
-        Err(e) => return Ended::Failed(format!("bad request: {e}")),
+        Err(e) => return failed(format!("bad request: {e}")),
     };
+    let mut went_live = false;
     let ended = relay_response(
         sender.send_request(request),
         publisher,
         shutdown,
-        lost_since,
+        lost,
+        &mut went_live,
     )
     .await;
     driver.abort();
-    ended
+    (ended, went_live)
 }
 
 async fn relay_response(
@@ -234,7 +237,8 @@ async fn relay_response(
     >,
     publisher: &Publisher,
     shutdown: &mut Shutdown,
-    lost_since: &mut Option<SystemTime>,
+    lost: bool,
+    live: &mut bool,
 ) -> Ended {
     let response = match tokio::time::timeout(STALL, response).await {
         Ok(Ok(r)) => r,
@@ -257,7 +261,6 @@ async fn relay_response(
         .map(str::to_string);
     let body = response.into_body().into_data_stream();
     let mut parts = PartStream::new(body, content_type.as_deref());
-    let mut live = false;
     loop {
         let next = tokio::select! {
             _ = shutdown.wait() => return Ended::Shutdown,
@@ -281,10 +284,10 @@ async fn relay_response(
             // The picamera recipe opens with an empty part.
             continue;
         }
-        if !live {
-            live = true;
+        if !*live {
+            *live = true;
             publisher.set_state(SourceState::Live);
-            if lost_since.take().is_some() {
+            if lost {
                 tracing::info!("upstream back");
             }
         }

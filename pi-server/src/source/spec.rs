@@ -74,7 +74,7 @@ impl FromStr for SourceSpec {
 }
 
 /// `http://user:pw@host/` → `http://user@host/`: a spec is logged and shown.
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let user = url[s + 3..at].split(':').next().unwrap_or_default();
