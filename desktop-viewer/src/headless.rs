@@ -161,13 +161,18 @@ pub fn stats_line(second: u64, v: &StatsView) -> String {
 /// The closing summary, in text.
 pub fn summary_line(s: &Summary) -> String {
     let mut line = format!(
-        "summary: {:.1} s, {} frames ({} decoded), {:.1} fps, {:.0} kbit/s, decode ms p50 {} \
+        "summary: {:.1} s, {} frames ({} decoded), {:.1} fps, {:.0} kbit/s, capture to \
+         arrival ms p50 {} p99 {}, to decoded p50 {} p99 {}, decode ms p50 {} \
          p99 {}, dropped {}, corrupt {}, errors {}, reconnects {}",
         s.seconds,
         s.totals.frames,
         s.totals.decoded,
         s.fps,
         s.kbps,
+        ms(s.totals.receipt_p50_ms),
+        ms(s.totals.receipt_p99_ms),
+        ms(s.totals.latency_p50_ms),
+        ms(s.totals.latency_p99_ms),
         ms(s.totals.decode_p50_ms),
         ms(s.totals.decode_p99_ms),
         s.totals.dropped,

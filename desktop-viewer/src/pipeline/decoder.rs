@@ -1,7 +1,7 @@
 //! The decode thread: the newest received part, decoded to RGBA by [`crate::decode`], into
 //! the frames slot the screen takes from; pixels nobody displayed are reused.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use eframe::egui::Color32;
 use tracing::debug;
@@ -18,7 +18,10 @@ pub(super) fn decode_loop(shared: &Shared) {
         match decode_rgba(&part.jpeg, std::mem::take(&mut spare)) {
             Ok(image) => {
                 let decode_time = started.elapsed();
-                shared.stats().on_decoded(decode_time, image.size);
+                let age = part
+                    .captured
+                    .and_then(|c| SystemTime::now().duration_since(c).ok());
+                shared.stats().on_decoded(decode_time, image.size, age);
                 let frame = Frame {
                     image,
                     jpeg: part.jpeg,

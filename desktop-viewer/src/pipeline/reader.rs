@@ -131,6 +131,7 @@ async fn session(
                 }
                 let received = Instant::now();
                 let captured = part.timestamp();
+                let age = captured.and_then(|c| SystemTime::now().duration_since(c).ok());
                 let jpeg = part.into_body();
                 frames += 1;
                 *seq += 1;
@@ -139,6 +140,7 @@ async fn session(
                     bytes: jpeg.len(),
                     received,
                     captured,
+                    age,
                 });
                 record(shared, &jpeg, captured);
                 let stale = shared.parts.put(Received {
