@@ -7,7 +7,8 @@
 # - TARGET_DIR, BIN_DIR: cargo's target dir ($CARGO_TARGET_DIR honoured, else target/), and
 #   its release/ folder, where the scripts run the binaries from.
 # - PI_SERVER_NO_ANNOUNCE=1 and VIEWER_NO_DISCOVERY=1 are exported: servers and viewers the
-#   scripts start on loopback announce and ask nothing on the machine's real network
+#   scripts start on loopback announce and ask nothing on the machine's real network; and
+#   VIEWER_NO_REMEMBER=1: a script's window leaves the user's remembered cameras alone
 #   (scripts/discovery-test.sh sets both to 0 inside its own network namespaces).
 # - die MESSAGE: one line on stderr, prefixed with the script's name; exit 2.
 # - free_port: a TCP port nothing listens on now (the kernel's pick).
@@ -34,7 +35,7 @@ LIB_NAME=$(basename "$0" .sh)
 # Relative paths are taken from the repository's root, as cargo takes them from its cwd.
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN_DIR="$TARGET_DIR/release"
-export PI_SERVER_NO_ANNOUNCE=1 VIEWER_NO_DISCOVERY=1
+export PI_SERVER_NO_ANNOUNCE=1 VIEWER_NO_DISCOVERY=1 VIEWER_NO_REMEMBER=1
 
 die() {
   echo "$LIB_NAME: $*" >&2

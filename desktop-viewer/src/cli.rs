@@ -19,7 +19,8 @@ const MIN_STALL_TIMEOUT: Duration = Duration::from_millis(100);
 /// on screen.
 ///
 /// Keys in the window: S overlay, P snapshot, R record, 1 actual size, F11 full screen,
-/// L the cameras on the network.
+/// L the cameras on the network; with several cameras 1-9 shows one alone, Esc the grid
+/// again, G changes the grid's layout.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "desktop-viewer", version, about, long_about = None)]
 #[command(group = clap::ArgGroup::new("windowless").args(["headless", "discover"]))]
@@ -27,8 +28,10 @@ pub struct Cli {
     /// What to watch: a stream URL, or just the camera's address (raspberrypi.local,
     /// host:8000, http://host:8000/); the viewer finds the stream. Credentials may be given
     /// in it (http://user:password@host:8000/stream.mjpg).
-    /// With --headless, several URLs are watched at once (each reported, then the total).
-    #[arg(default_value = DEFAULT_URL, num_args = 1.., value_name = "URL")]
+    /// Several URLs are watched at once: in a grid in the window; with --headless each is
+    /// reported, then the total. None given: the window shows the cameras it showed last
+    /// time, else http://localhost:8000/stream.mjpg.
+    #[arg(num_args = 0.., value_name = "URL")]
     pub urls: Vec<String>,
 
     /// Bandwidth target in kbit/s; the overlay marks whether the stream is over or under it.
@@ -49,6 +52,11 @@ pub struct Cli {
     /// none, and a `.local` name is left to the system's resolver.
     #[arg(long, env = "VIEWER_NO_DISCOVERY", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_discovery: bool,
+
+    /// Neither read nor write the cameras and layout the window keeps between runs
+    /// (~/.config/desktop-viewer/cameras.json).
+    #[arg(long, env = "VIEWER_NO_REMEMBER", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_remember: bool,
 
     /// With --headless or --discover: how long to run (e.g. 10s, 500ms, 2m, or bare
     /// seconds).
@@ -97,11 +105,17 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// One pipeline's settings per URL given, the options the same for all.
+    /// One pipeline's settings per URL given (the default URL when none is), the options the
+    /// same for all.
     pub fn pipeline_configs(&self) -> Result<Vec<PipelineConfig>, String> {
         let template = self.pipeline_config()?;
-        Ok(self
-            .urls
+        let default = [DEFAULT_URL.to_string()];
+        let urls = if self.urls.is_empty() {
+            &default[..]
+        } else {
+            &self.urls[..]
+        };
+        Ok(urls
             .iter()
             .map(|url| PipelineConfig {
                 url: url.clone(),
@@ -153,7 +167,13 @@ mod tests {
     #[test]
     fn defaults_match_the_server() {
         let cli = Cli::parse_from(["desktop-viewer"]);
-        assert_eq!(cli.urls, [DEFAULT_URL]);
+        assert!(
+            cli.urls.is_empty(),
+            "none given: the remembered cameras, else the default"
+        );
+        let configs = cli.pipeline_configs().unwrap();
+        assert_eq!(configs.len(), 1);
+        assert_eq!(configs[0].url, DEFAULT_URL);
         assert_eq!(cli.target_kbps, 1000.0);
         assert!(!cli.headless);
     }

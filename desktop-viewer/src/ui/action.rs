@@ -18,6 +18,16 @@ pub enum Action {
     SetFullscreen(bool),
     /// L, or the Cameras button: show or hide the cameras on the network.
     ToggleCameras,
-    /// A camera picked from the list: watch this stream URL.
+    /// A camera picked from the list: watch this stream URL (in the grid: add it).
     Watch(String),
+    /// The list's "+": add this stream URL to the grid.
+    Add(String),
+    /// A click on a tile, or its number key: show this camera alone, with the full overlay.
+    Focus(usize),
+    /// Esc, or Grid: back from one camera to all of them.
+    Unfocus,
+    /// The tile's close button: stop watching this camera.
+    Remove(usize),
+    /// G: the grid's next layout (auto, 1 to 4 columns).
+    CycleLayout,
 }

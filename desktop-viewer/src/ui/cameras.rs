@@ -8,8 +8,9 @@ use mjpeg_wire::discovery::Advert;
 use super::action::Action;
 use super::overlay::DIM;
 
-/// Draws the list; returns the camera picked, as a [`Action::Watch`] of its stream URL.
-/// `playing` is the URL being watched, so its row shows as selected.
+/// Draws the list; returns the camera picked, as a [`Action::Watch`] of its stream URL, or
+/// as [`Action::Add`] by its "+" (watch it beside the others, in the grid). `playing` is
+/// the URL being watched, so its row shows as selected.
 pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) -> Option<Action> {
     if cameras.is_empty() {
         ui.label(RichText::new("No camera has announced itself on this network yet.").color(DIM));
@@ -34,6 +35,18 @@ pub fn cameras_ui(ui: &mut egui::Ui, cameras: &[Advert], playing: Option<&str>) 
             // Painted beside the button rather than laid out with it: the list is centred
             // on the start screen, and a row of two widgets would not be.
             lock_icon(ui, response.rect.left_center() - egui::vec2(10.0, 0.0));
+        }
+        // Put beside the name for the same reason.
+        let add_at = egui::Rect::from_min_size(
+            response.rect.right_top() + egui::vec2(6.0, 0.0),
+            egui::vec2(22.0, response.rect.height()),
+        );
+        if ui
+            .put(add_at, egui::Button::new("+").small())
+            .on_hover_text(format!("Add {} to the grid", camera.name))
+            .clicked()
+        {
+            picked = Some(Action::Add(url.clone()));
         }
         ui.label(RichText::new(details(camera)).small().color(DIM));
         ui.add_space(4.0);

@@ -21,9 +21,11 @@ pub fn kilobytes(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
 }
 
-/// `42 ms`, `1.25 s`.
+/// `2.3 ms`, `42 ms`, `1.25 s`.
 pub fn age(d: Duration) -> String {
-    if d < Duration::from_secs(1) {
+    if d < Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+    } else if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else {
         format!("{:.2} s", d.as_secs_f64())
@@ -44,6 +46,7 @@ mod tests {
 
     #[test]
     fn ages() {
+        assert_eq!(age(Duration::from_micros(2345)), "2.3 ms");
         assert_eq!(age(Duration::from_millis(42)), "42 ms");
         assert_eq!(age(Duration::from_millis(1250)), "1.25 s");
     }

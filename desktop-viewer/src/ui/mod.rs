@@ -1,5 +1,6 @@
-//! The window: the picture, fitted or 1:1, under a toggleable overlay of figures and a
-//! bandwidth chart; a URL bar; keys S, P, R, 1, F11.
+//! The window: one camera's picture, fitted or 1:1, under a toggleable overlay of figures
+//! and a bandwidth chart, or several cameras in a grid; a URL bar; keys S, P, R, 1, F11,
+//! and with several cameras 1-9, Esc, G.
 //!
 //! As in egui's own apps, the state lives in one place ([`ViewerApp`], `app.rs`) and each
 //! part of the window is drawn by one `*_ui` function in its own module, which returns
@@ -14,7 +15,9 @@
 //! - `status_bar`: a recording in progress, messages (`toast`), the keys;
 //! - `keys`: S, P, R, 1, F11 and Esc as actions; `saving` does what P and R ask;
 //! - `title`: the window title; `feed`: what the window watches (a pipeline, or a test's
-//!   stand-in).
+//!   stand-in); `tile`: one camera watched (its feed, texture, figures, recorder);
+//! - `grid`: several cameras side by side, each with a compact overlay; `remembered`: the
+//!   cameras and the layout kept between runs.
 
 mod action;
 mod app;
@@ -22,12 +25,15 @@ mod cameras;
 mod chart;
 mod feed;
 pub mod format;
+mod grid;
 mod keys;
 mod login;
 pub mod overlay;
 mod picture;
+mod remembered;
 mod saving;
 mod status_bar;
+mod tile;
 mod title;
 mod toast;
 mod url_bar;
@@ -35,6 +41,9 @@ mod url_bar;
 pub use action::Action;
 pub use app::{AppOptions, ViewOptions, ViewerApp};
 pub use feed::{Connector, Feed, pipeline_connector};
+pub use grid::GridLayout;
+pub use remembered::{Remembered, default_path as remembered_path};
+pub use tile::Tile;
 pub use toast::Toast;
 
 use anyhow::Context as _;
@@ -45,13 +54,26 @@ use crate::discover::CameraList;
 
 /// Opens the window and runs until it is closed.
 pub fn run_window(cli: &Cli) -> anyhow::Result<()> {
-    let options = AppOptions {
-        config: cli.pipeline_config().map_err(anyhow::Error::msg)?,
-        target_kbps: cli.target_kbps,
-        output_dir: cli.output_dir.clone(),
-        connect: true,
-        cameras: CameraList::by_hand(),
-    };
+    let mut options = AppOptions::new(
+        cli.pipeline_config().map_err(anyhow::Error::msg)?,
+        cli.output_dir.clone(),
+    );
+    options.target_kbps = cli.target_kbps;
+    options.urls = cli.urls.clone();
+    if !cli.no_remember {
+        options.remember = remembered_path();
+        // No URL given: what the window showed last time.
+        if let Some(kept) = options
+            .remember
+            .as_deref()
+            .filter(|_| cli.urls.is_empty())
+            .and_then(Remembered::load)
+        {
+            options.urls = kept.cameras;
+            options.layout = kept.layout;
+            options.focus = kept.focus;
+        }
+    }
     let no_discovery = cli.no_discovery;
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

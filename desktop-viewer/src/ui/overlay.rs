@@ -33,6 +33,8 @@ pub struct ShownFrame {
     pub captured: Option<SystemTime>,
     /// Decode time.
     pub decode_time: Duration,
+    /// Capture to the UI pass that first painted it (`X-Timestamp`; clocks must agree).
+    pub painted_age: Option<Duration>,
 }
 
 /// Everything the overlay draws.
@@ -46,6 +48,8 @@ pub struct OverlayData<'a> {
     pub target_kbps: f64,
     /// The frame on screen.
     pub shown: Option<ShownFrame>,
+    /// 99th percentile of capture to first paint, ms.
+    pub painted_p99_ms: Option<f64>,
     /// Now, for ages and countdowns.
     pub now: Instant,
 }
@@ -158,6 +162,16 @@ pub fn overlay(ui: &mut egui::Ui, data: &OverlayData<'_>) {
                                 )),
                             );
                             row(ui, "age", value(frame_age(&shown, data.now)));
+                            if let Some(painted) = shown.painted_age {
+                                let p99 = data
+                                    .painted_p99_ms
+                                    .map_or_else(String::new, |p| format!(" (p99 {p:.1} ms)"));
+                                row(
+                                    ui,
+                                    "painted",
+                                    value(format!("{} after capture{p99}", age(painted))),
+                                );
+                            }
                         }
                         None => row(ui, "frame", RichText::new("none yet").color(DIM)),
                     }

@@ -2,7 +2,7 @@
 //! and dimmed while the connection is down; before the first frame, a placeholder that
 //! says what is happening.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use eframe::egui::{
@@ -16,7 +16,7 @@ use super::cameras::cameras_ui;
 use super::overlay::{self, BAD, DIM, GOOD, OverlayData, ShownFrame, WARN};
 use crate::net::redacted_text;
 use crate::pipeline::Frame;
-use crate::stats::{ConnState, StatsView};
+use crate::stats::{ConnState, Durations, StatsView};
 
 /// How the video texture is sampled: smooth when scaled.
 const TEXTURE: TextureOptions = TextureOptions::LINEAR;
@@ -31,11 +31,14 @@ pub struct Current {
     pub info: ShownFrame,
 }
 
-/// The video texture, the frame in it, and how many frames reached the screen.
+/// The video texture, the frame in it, how many frames reached the screen and how old
+/// they were when they did.
 pub struct Screen {
     texture: Option<TextureHandle>,
     current: Option<Current>,
     displayed: RateMeter,
+    /// Capture to first paint, per frame shown.
+    painted_ages: Durations,
 }
 
 impl Default for Screen {
@@ -44,6 +47,7 @@ impl Default for Screen {
             texture: None,
             current: None,
             displayed: RateMeter::new(Duration::from_secs(1)),
+            painted_ages: Durations::default(),
         }
     }
 }
@@ -60,14 +64,25 @@ impl Screen {
     /// Puts a decoded frame on screen: uploads it to the one video texture, in place when
     /// the size is unchanged (`set_partial` keeps the GPU texture; `set` would allocate a
     /// new one each frame).
+    ///
+    /// Its age at first paint is taken here: this UI pass is the one that paints it, right
+    /// after it returns (egui gives no hook after the GL swap; tessellating and drawing the
+    /// window take well under a millisecond more at these sizes).
     pub fn show(&mut self, ctx: &egui::Context, frame: Frame) {
         let size = frame.image.size;
+        let painted_age = frame
+            .captured
+            .and_then(|c| SystemTime::now().duration_since(c).ok());
+        if let Some(a) = painted_age {
+            self.painted_ages.record(a);
+        }
         let info = ShownFrame {
             size,
             bytes: frame.jpeg.len(),
             received: frame.received,
             captured: frame.captured,
             decode_time: frame.decode_time,
+            painted_age,
         };
         match &mut self.texture {
             Some(texture) if texture.size() == size => {
@@ -86,6 +101,16 @@ impl Screen {
     /// The frame on screen, if any.
     pub fn current(&self) -> Option<&Current> {
         self.current.as_ref()
+    }
+
+    /// The texture the frame is in.
+    pub fn texture(&self) -> Option<&TextureHandle> {
+        self.texture.as_ref()
+    }
+
+    /// 99th percentile of capture to first paint, in ms (`X-Timestamp`; clocks must agree).
+    pub fn painted_age_p99_ms(&self) -> Option<f64> {
+        self.painted_ages.quantile_ms(0.99)
     }
 
     /// Frames put on screen in the last second.
@@ -172,7 +197,7 @@ pub fn picture_ui(ui: &mut egui::Ui, screen: &Screen, view: &PictureView<'_>) ->
 }
 
 /// The frame itself, fitted into `area` or 1:1 in a scroll area.
-fn video_ui(
+pub(super) fn video_ui(
     ui: &mut egui::Ui,
     area: Rect,
     texture: &TextureHandle,

@@ -17,12 +17,28 @@ pub struct StatusBar<'a> {
     pub recording: Option<&'a RecordingStatus>,
     /// The latest message, if still shown.
     pub toast: Option<&'a Toast>,
-    /// The figures.
-    pub stats: &'a StatsView,
+    /// The figures of the camera shown alone (`None` in the grid, where each tile has its
+    /// own).
+    pub stats: Option<&'a StatsView>,
     /// Whether the overlay is shown (if not, the bar carries the essentials).
     pub overlay: bool,
     /// Width and height of the frame on screen.
     pub frame_size: Option<[usize; 2]>,
+    /// With several cameras: all of them at a glance.
+    pub several: Option<&'a Several>,
+}
+
+/// Several cameras, summed up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Several {
+    /// Cameras watched.
+    pub cameras: usize,
+    /// Of which streaming.
+    pub live: usize,
+    /// kbit/s of all of them: what the link carries.
+    pub kbps: f64,
+    /// The grid's layout in words.
+    pub layout: String,
 }
 
 /// Draws the bar.
@@ -42,13 +58,32 @@ pub fn status_bar_ui(ui: &mut egui::Ui, bar: &StatusBar<'_>) {
             );
             ui.separator();
         }
-        let stats = bar.stats;
-        match bar.toast {
-            Some(t) => {
+        if let Some(several) = bar.several {
+            let color = if several.live == several.cameras {
+                GOOD
+            } else {
+                BAD
+            };
+            dot(ui, color, 5.0);
+            ui.label(
+                RichText::new(format!(
+                    "{} of {} cameras live · {} kbit/s in all · layout {}",
+                    several.live,
+                    several.cameras,
+                    grouped(several.kbps),
+                    several.layout
+                ))
+                .strong(),
+            );
+            ui.separator();
+        }
+        match (bar.toast, bar.stats) {
+            (Some(t), _) => {
                 let color = if t.is_error { BAD } else { GOOD };
                 ui.label(RichText::new(&t.text).color(color));
             }
-            None if !bar.overlay && stats.state == ConnState::Streaming => {
+            (None, None) => {}
+            (None, Some(stats)) if !bar.overlay && stats.state == ConnState::Streaming => {
                 // The overlay is hidden: the essentials, in one line.
                 let size = bar
                     .frame_size
@@ -63,12 +98,17 @@ pub fn status_bar_ui(ui: &mut egui::Ui, bar: &StatusBar<'_>) {
                     .color(DIM),
                 );
             }
-            None => {
+            (None, Some(stats)) => {
                 ui.label(RichText::new(&stats.state_text).color(DIM));
             }
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            ui.label(RichText::new(keys::HELP).color(DIM).size(11.0));
+            let help = if bar.several.is_some() {
+                keys::HELP_GRID
+            } else {
+                keys::HELP
+            };
+            ui.label(RichText::new(help).color(DIM).size(11.0));
         });
     });
 }

@@ -9,6 +9,8 @@
 //! - `ui`: the window's logic under egui_kittest, fed state directly (no network).
 //! - `ui_typed`: the window with the real pipeline: typed addresses play or say what was
 //!   tried.
+//! - `ui_grid`: several cameras in one window: the grid, focus and back, the layout key,
+//!   the remembered set, and a tile whose server dies beside three that keep streaming.
 
 // Test code: a failed unwrap is a failed test, with its location. clippy's
 // allow-unwrap-in-tests covers #[test] functions but not their helpers.
@@ -19,4 +21,5 @@ mod pipeline;
 mod record;
 mod replay;
 mod ui;
+mod ui_grid;
 mod ui_typed;

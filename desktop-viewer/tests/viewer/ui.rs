@@ -36,9 +36,10 @@ pub const START_URL: &str = "http://camera.invalid:8000/stream.mjpg";
 /// A stand-in for the network: it keeps the settings of every connection the window
 /// starts, and each of its feeds reports the figures the test puts in `stats`.
 #[derive(Clone, Default)]
-struct FakeNet {
+pub struct FakeNet {
     started: Arc<Mutex<Vec<PipelineConfig>>>,
-    stats: Arc<Mutex<StatsView>>,
+    /// The figures every feed reports.
+    pub stats: Arc<Mutex<StatsView>>,
 }
 
 struct FakeFeed {
@@ -61,7 +62,8 @@ impl Feed for FakeFeed {
 }
 
 impl FakeNet {
-    fn connector(&self) -> Connector {
+    /// Starts a [`FakeFeed`] for each connection asked for.
+    pub fn connector(&self) -> Connector {
         let net = self.clone();
         Box::new(move |config, _recorder, _wake| {
             let url = parse_url(&config.url).unwrap();
@@ -74,7 +76,7 @@ impl FakeNet {
     }
 
     /// The settings of each connection started so far.
-    fn started(&self) -> Vec<PipelineConfig> {
+    pub fn started(&self) -> Vec<PipelineConfig> {
         self.started.lock().unwrap().clone()
     }
 }
@@ -84,14 +86,10 @@ fn app_on(output_dir: &Path, net: &FakeNet) -> ViewerApp {
 }
 
 fn app_with_cameras(output_dir: &Path, net: &FakeNet, cameras: CameraList) -> ViewerApp {
-    let options = AppOptions {
-        config: PipelineConfig::new(START_URL),
-        target_kbps: 1000.0,
-        output_dir: output_dir.to_path_buf(),
-        // Tests connect by typing and clicking, or not at all.
-        connect: false,
-        cameras,
-    };
+    let mut options = AppOptions::new(PipelineConfig::new(START_URL), output_dir.to_path_buf());
+    // Tests connect by typing and clicking, or not at all.
+    options.connect = false;
+    options.cameras = cameras;
     ViewerApp::with_connector(options, net.connector())
 }
 
@@ -106,7 +104,7 @@ pub fn harness(app: ViewerApp) -> Harness<'static, ViewerApp> {
 }
 
 /// The first frame of the picamera capture, decoded as the pipeline would.
-fn camera_frame() -> Frame {
+pub fn camera_frame() -> Frame {
     let (_, body) = fixture(SEED_RECIPE);
     let mut parser = Parser::new(Some("FRAME"));
     parser.push(body.into());
@@ -124,7 +122,7 @@ fn camera_frame() -> Frame {
     }
 }
 
-fn streaming() -> StatsView {
+pub fn streaming() -> StatsView {
     StatsView {
         state: ConnState::Streaming,
         state_text: "streaming".into(),
@@ -164,7 +162,7 @@ fn down() -> StatsView {
 fn the_overlay_shows_fps_and_bandwidth() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.state_mut().feed_frame(camera_frame());
     h.run_steps(2);
     // The received rate. ("displayed" is measured from the real frames drawn: one frame
@@ -183,7 +181,7 @@ fn the_overlay_shows_fps_and_bandwidth() {
 fn under_target_is_marked_as_such() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = StatsView {
+    *h.state_mut().stats_mut() = StatsView {
         kbps: 640.0,
         ..streaming()
     };
@@ -195,7 +193,7 @@ fn under_target_is_marked_as_such() {
 fn the_error_state_shows_when_the_server_is_down() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = down();
+    *h.state_mut().stats_mut() = down();
     h.run_steps(2);
     shows(&h, "OFFLINE");
     shows(&h, "connection refused by camera.invalid:8000");
@@ -206,10 +204,10 @@ fn the_error_state_shows_when_the_server_is_down() {
 fn the_last_frame_stays_visible_while_reconnecting() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.state_mut().feed_frame(camera_frame());
     h.run_steps(2);
-    h.state_mut().stats = down();
+    *h.state_mut().stats_mut() = down();
     h.run_steps(2);
     // The banner over the picture says what happened; the frame line is still there.
     h.get_by_label_contains(
@@ -225,7 +223,7 @@ fn a_web_page_says_which_url_to_try() {
     let failure = StreamFailure::WebPage {
         suggestion: "http://camera.invalid:8000/stream.mjpg".into(),
     };
-    h.state_mut().stats = StatsView {
+    *h.state_mut().stats_mut() = StatsView {
         state_text: failure.to_string(),
         state: ConnState::Waiting {
             failure,
@@ -241,7 +239,7 @@ fn a_web_page_says_which_url_to_try() {
 fn a_401_offers_a_login() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = StatsView {
+    *h.state_mut().stats_mut() = StatsView {
         state: ConnState::Waiting {
             failure: StreamFailure::NeedsCredentials { realm: None },
             retry_at: Instant::now(),
@@ -257,7 +255,7 @@ fn a_401_offers_a_login() {
 fn key_s_toggles_the_overlay() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.run_steps(2);
     h.get_by_label("24.9 fps");
     h.key_press(Key::S);
@@ -291,7 +289,7 @@ fn key_1_toggles_actual_size() {
 fn key_f11_goes_full_screen_and_hides_the_bars() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.run_steps(2);
     h.get_by_label("Connect");
     h.key_press(Key::F11);
@@ -365,7 +363,7 @@ fn key_r_starts_and_stops_a_recording() {
 fn typing_a_url_does_not_trigger_keys() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(app(dir.path()));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.run_steps(2);
     h.get_by_role(egui::accesskit::Role::TextInput).click();
     h.run_steps(2);
@@ -433,7 +431,7 @@ fn the_login_row_appears_on_a_401_and_sign_in_sends_the_credentials() {
     let dir = tempfile::tempdir().unwrap();
     let net = FakeNet::default();
     let mut h = harness(app_on(dir.path(), &net));
-    h.state_mut().stats = streaming();
+    *h.state_mut().stats_mut() = streaming();
     h.run_steps(2);
     assert!(
         h.query_by_label("Sign in").is_none(),
@@ -444,7 +442,7 @@ fn the_login_row_appears_on_a_401_and_sign_in_sends_the_credentials() {
         StreamFailure::NeedsCredentials { realm: None },
         StreamFailure::BadCredentials,
     ] {
-        h.state_mut().stats = StatsView {
+        *h.state_mut().stats_mut() = StatsView {
             state: ConnState::Waiting {
                 failure,
                 retry_at: Instant::now(),

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use desktop_viewer::discover::CameraList;
 use desktop_viewer::pipeline::PipelineConfig;
 use desktop_viewer::ui::{AppOptions, ViewerApp, pipeline_connector};
 use egui_kittest::Harness;
@@ -14,13 +13,8 @@ use crate::replay::{Behavior, ReplayServer};
 use crate::ui::{START_URL, harness, shows, type_url};
 
 fn real_app(output_dir: &std::path::Path) -> ViewerApp {
-    let options = AppOptions {
-        config: PipelineConfig::new(START_URL),
-        target_kbps: 1000.0,
-        output_dir: output_dir.to_path_buf(),
-        connect: false,
-        cameras: CameraList::by_hand(),
-    };
+    let mut options = AppOptions::new(PipelineConfig::new(START_URL), output_dir.to_path_buf());
+    options.connect = false;
     ViewerApp::with_connector(options, pipeline_connector())
 }
 
