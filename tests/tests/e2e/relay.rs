@@ -118,3 +118,52 @@ fn while_the_upstream_is_away_viewers_get_the_no_signal_card_then_its_frames_whe
     assert_eq!(s["reconnects"], 0, "the same connection throughout: {s}");
     assert_eq!(s["corrupt"], 0, "{s}");
 }
+
+#[test]
+fn an_origin_restarting_mid_stream_gives_cards_then_live_frames_on_the_same_connections() {
+    let origin_args = ["--source", "test", "--size", "320x240", "--fps", "15"];
+    let mut origin = Server::start(&origin_args);
+    let origin_listen = origin.addr.to_string();
+    let relay = Server::start(&["--source", &origin.url("/stream.mjpg"), "--size", "320x240"]);
+    let watchers: Vec<_> = (0..2)
+        .map(|_| {
+            viewer_command(&relay.url("/stream.mjpg"), 12.0)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("start a viewer")
+        })
+        .collect();
+    wait_for_stats(relay.addr, "the relay live", |s| {
+        s["source_state"] == "live" && s["client_count"] == 2
+    });
+
+    // The origin goes away mid-stream...
+    origin.terminate();
+    assert!(origin.wait().success(), "the origin stops cleanly");
+    drop(origin);
+    wait_for_stats(relay.addr, "the relay to say the origin is away", |s| {
+        s["source_state"]
+            .as_str()
+            .is_some_and(|st| st.starts_with("no signal"))
+    });
+    let before = stats(relay.addr)["frames_source"].as_u64().unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let cards = stats(relay.addr)["frames_source"].as_u64().unwrap() - before;
+    assert!(
+        cards >= 2,
+        "no-signal cards while the origin is away: {cards}"
+    );
+
+    // ...and comes back on the same address.
+    let _origin = Server::start_on(&origin_listen, &origin_args);
+    wait_for_stats(relay.addr, "the relay live again", |s| {
+        s["source_state"] == "live"
+    });
+    for watcher in watchers {
+        let s = summary(&watcher.wait_with_output().expect("viewer"));
+        assert_eq!(s["reconnects"], 0, "the same connection throughout: {s}");
+        assert_eq!(s["corrupt"], 0, "{s}");
+        // 12 s at 15 fps, less the outage: frames before, cards during, frames after.
+        assert!(s["decoded"].as_u64().unwrap() > 40 + cards, "{s}");
+    }
+}
