@@ -524,7 +524,7 @@ fn the_buttons_do_what_p_and_r_do() {
 }
 
 /// Two cameras as they would be heard on the network.
-fn two_cameras() -> CameraList {
+pub fn two_cameras() -> CameraList {
     let list = CameraList::by_hand();
     for (name, host, ip, size) in [
         ("Printer", "pi-a.local.", "10.77.0.2", "640x480"),

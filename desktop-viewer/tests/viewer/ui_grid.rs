@@ -15,7 +15,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
 use crate::replay::{Behavior, ReplayServer, SEED_RECIPE};
-use crate::ui::{FakeNet, START_URL, harness, shows, streaming, type_url};
+use crate::ui::{FakeNet, START_URL, harness, shows, streaming, two_cameras, type_url};
 
 /// Four cameras that are never contacted (the fake network answers for them).
 const CAMERAS: [&str; 4] = [
@@ -109,6 +109,31 @@ fn in_the_grid_the_url_bar_adds_a_camera_and_a_tile_can_be_closed() {
         .map(|t| t.url_text.as_str())
         .collect();
     assert_eq!(left, [CAMERAS[1], "shed.invalid:8000"]);
+}
+
+#[test]
+fn the_plus_beside_a_listed_camera_adds_it_beside_the_one_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = FakeNet::default();
+    let mut one = options(dir.path(), &CAMERAS[..1]);
+    one.cameras = two_cameras();
+    let mut h = grid_on(&net, one);
+    h.key_press(Key::L);
+    h.run_steps(2);
+    // The list's rows, by name: Door, then Printer; each has its "+".
+    let plus: Vec<_> = h.query_all_by_label("+").collect();
+    assert_eq!(plus.len(), 2);
+    plus[0].click();
+    h.run_steps(2);
+    let watched: Vec<&str> = h
+        .state()
+        .tiles()
+        .iter()
+        .map(|t| t.url_text.as_str())
+        .collect();
+    assert_eq!(watched, [CAMERAS[0], "http://10.77.0.3:8000/stream.mjpg"]);
+    assert_eq!(h.state().focused(), None, "two cameras: the grid");
+    shows(&h, "2  Door");
 }
 
 #[test]
