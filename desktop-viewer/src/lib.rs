@@ -5,9 +5,11 @@
 //! parser (`pipeline::reader`: `mjpeg_wire`'s multipart parser, reconnects) → decode
 //! (`pipeline::decoder` runs [`decode`], JPEG → RGBA, newest part only) → texture
 //! (`ui::picture`) → overlay ([`ui::overlay`]). [`stats`] measures it, [`record`] saves it,
-//! [`headless`] prints it. [`discover`] lists the cameras that announce themselves on the LAN.
+//! [`headless`] prints it. [`discover`] lists the cameras that announce themselves on the LAN;
+//! [`controls`] reads and changes a camera's live controls for the window's side panel.
 
 pub mod cli;
+pub mod controls;
 pub mod decode;
 pub mod discover;
 pub mod headless;

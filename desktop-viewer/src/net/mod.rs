@@ -1,12 +1,13 @@
 //! The network side of the viewer: finding the stream behind a typed address ([`locate`]),
 //! one HTTP connection to it, what each of its failures means, and the backoff between
-//! attempts.
+//! attempts; and the camera's live controls API ([`controls`]).
 //!
 //! The bytes become parts in `mjpeg_wire` (the only place the wire format lives); this
 //! module adds HTTP: status codes, content types, credentials and timeouts.
 
 mod backoff;
 mod connection;
+pub mod controls;
 pub mod failure;
 pub mod locate;
 mod page_links;

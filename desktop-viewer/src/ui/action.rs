@@ -30,4 +30,8 @@ pub enum Action {
     Remove(usize),
     /// G: the grid's next layout (auto, 1 to 4 columns).
     CycleLayout,
+    /// C, or the Controls button: show or hide the camera's live controls.
+    ToggleControls,
+    /// A control changed in the panel: set it on the camera's server (`Null`: its default).
+    SetControl(String, serde_json::Value),
 }

@@ -1,5 +1,5 @@
 //! The keys: S overlay, P snapshot, R record, 1 actual size, F11 full screen (Esc leaves
-//! it), L the cameras on the network; with several cameras, 1 to 9 show one alone, Esc
+//! it), L the cameras on the network, C the camera's controls; with several cameras, 1 to 9 show one alone, Esc
 //! goes back to the grid and G changes its layout. They are read here and carried out as
 //! [`Action`]s, like the buttons.
 
@@ -9,10 +9,9 @@ use super::action::Action;
 
 /// The keys as the status bar lists them, with one camera.
 pub const HELP: &str =
-    "S overlay · P snapshot · R record · 1 actual size · F11 full screen · L cameras";
+    "S overlay · P snapshot · R record · 1 actual size · F11 full screen · L cameras · C controls";
 /// The keys as the status bar lists them, with several cameras.
-pub const HELP_GRID: &str =
-    "1-9 one camera · Esc grid · G layout · S overlay · P snapshot · R record · F11 · L cameras";
+pub const HELP_GRID: &str = "1-9 one camera · Esc grid · G layout · S overlay · P snapshot · R record · F11 · L cameras · C controls";
 
 /// Where the keys are pressed: what Esc and the digits mean depends on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +54,7 @@ fn actions_for(pressed: impl Fn(Key) -> bool, at: KeyContext) -> Vec<Action> {
         (Key::P, Action::Snapshot),
         (Key::R, Action::ToggleRecording),
         (Key::L, Action::ToggleCameras),
+        (Key::C, Action::ToggleControls),
     ];
     if several {
         // The digits pick a camera; actual size is for one camera on its own.
@@ -115,6 +115,7 @@ mod tests {
         assert_eq!(press(Key::R, false), [Action::ToggleRecording]);
         assert_eq!(press(Key::Num1, false), [Action::ToggleActualSize]);
         assert_eq!(press(Key::L, false), [Action::ToggleCameras]);
+        assert_eq!(press(Key::C, false), [Action::ToggleControls]);
         assert_eq!(press(Key::F11, false), [Action::SetFullscreen(true)]);
         assert_eq!(press(Key::F11, true), [Action::SetFullscreen(false)]);
         assert_eq!(press(Key::A, false), []);

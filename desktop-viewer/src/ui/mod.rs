@@ -11,6 +11,7 @@
 //! - `picture`: the video texture, fitted or 1:1, or a placeholder before the first frame
 //!   (with the cameras on the network to pick from);
 //! - `cameras`: the cameras on the network (side panel, L), announced over mDNS;
+//! - `controls`: the camera's live controls (side panel, C), from its `/api/controls`;
 //! - [`overlay`] (with `chart`): the figures over the picture;
 //! - `status_bar`: a recording in progress, messages (`toast`), the keys;
 //! - `keys`: S, P, R, 1, F11 and Esc as actions; `saving` does what P and R ask;
@@ -23,6 +24,7 @@ mod action;
 mod app;
 mod cameras;
 mod chart;
+mod controls;
 mod feed;
 pub mod format;
 mod grid;

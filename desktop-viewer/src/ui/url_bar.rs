@@ -20,6 +20,8 @@ pub struct UrlBar<'a> {
     pub recording: bool,
     /// The side panel of cameras is open.
     pub cameras_shown: bool,
+    /// The side panel of controls is open.
+    pub controls_shown: bool,
     /// The grid is shown: the field adds a camera.
     pub adding: bool,
     /// One of several cameras is shown alone: offer the way back.
@@ -35,6 +37,13 @@ pub fn url_bar_ui(ui: &mut egui::Ui, url_text: &mut String, bar: &UrlBar<'_>) ->
             .clicked()
         {
             return Some(Action::ToggleCameras);
+        }
+        if ui
+            .add(egui::Button::new("Controls").selected(bar.controls_shown))
+            .on_hover_text("The camera's live controls (C)")
+            .clicked()
+        {
+            return Some(Action::ToggleControls);
         }
         if bar.back_to_grid
             && ui

@@ -8,14 +8,17 @@ use eframe::egui::{self, Color32};
 
 use super::super::action::Action;
 use super::super::cameras::cameras_ui;
+use super::super::controls::controls_ui;
 use super::super::grid::{TileView, grid_ui};
 use super::super::keys::{KeyContext, keys_ui};
 use super::super::login::{self, login_ui};
 use super::super::overlay::OverlayData;
 use super::super::picture::{PictureView, picture_ui};
 use super::super::status_bar::{Several, StatusBar, status_bar_ui};
+use super::super::toast::Toast;
 use super::super::url_bar::{UrlBar, url_bar_ui};
 use super::{SLOW_REFRESH, ViewerApp};
+use crate::controls::{Controls, ControlsView};
 use crate::stats::ConnState;
 
 impl ViewerApp {
@@ -68,6 +71,18 @@ impl ViewerApp {
                 self.apply(&ctx, action);
             }
         }
+        if self.view.controls && !self.view.fullscreen {
+            let view = self.controls_view(&ctx);
+            let panel = &mut self.controls_panel;
+            let asked = egui::Panel::right("controls")
+                .frame(bar_frame())
+                .default_size(280.0)
+                .show(ui, |ui| controls_ui(ui, view.as_ref(), panel))
+                .inner;
+            if let Some(action) = asked {
+                self.apply(&ctx, action);
+            }
+        }
         let picked = egui::CentralPanel::no_frame()
             .frame(egui::Frame::new().fill(Color32::from_gray(12)))
             .show(ui, |ui| match self.current() {
@@ -103,6 +118,7 @@ impl ViewerApp {
             state: state.as_ref(),
             recording,
             cameras_shown: self.view.cameras,
+            controls_shown: self.view.controls,
             adding: current.is_none(),
             back_to_grid: several && current.is_some(),
         };
@@ -145,6 +161,30 @@ impl ViewerApp {
         egui::Panel::bottom("status-bar")
             .frame(bar_frame())
             .show(ui, |ui| status_bar_ui(ui, &bar));
+    }
+
+    /// The controls of the camera shown alone (`None` in the grid): the worker is started
+    /// on first use and pointed at that camera's server.
+    fn controls_view(&mut self, ctx: &egui::Context) -> Option<ControlsView> {
+        let url = self.current().and_then(|i| self.tiles[i].url().cloned())?;
+        if self.controls.is_none() {
+            let repaint = ctx.clone();
+            match Controls::start(Box::new(move || repaint.request_repaint())) {
+                Ok(c) => self.controls = Some(c),
+                Err(e) => {
+                    self.toast = Some(Toast::error(format!("cannot start the controls: {e}")));
+                    self.view.controls = false;
+                    return None;
+                }
+            }
+        }
+        let controls = self.controls.as_ref()?;
+        let credentials = self
+            .login
+            .credentials()
+            .or_else(|| self.options.config.credentials.clone());
+        controls.watch(&url, credentials);
+        Some(controls.view())
     }
 
     /// Camera `i` alone: its picture under the full overlay.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use eframe::egui::{self, ViewportCommand};
 
 use super::action::Action;
+use super::controls::ControlsPanel;
 use super::feed::{Connector, pipeline_connector};
 use super::grid::GridLayout;
 use super::login::Login;
@@ -19,6 +20,7 @@ use super::saving;
 use super::tile::Tile;
 use super::title::window_title;
 use super::toast::Toast;
+use crate::controls::Controls;
 use crate::discover::CameraList;
 use crate::net;
 use crate::pipeline::{Frame, PipelineConfig};
@@ -82,6 +84,8 @@ pub struct ViewOptions {
     pub fullscreen: bool,
     /// L: the side panel of cameras on the network.
     pub cameras: bool,
+    /// C: the side panel of the camera's live controls.
+    pub controls: bool,
 }
 
 impl Default for ViewOptions {
@@ -91,6 +95,7 @@ impl Default for ViewOptions {
             actual_size: false,
             fullscreen: false,
             cameras: false,
+            controls: false,
         }
     }
 }
@@ -114,6 +119,9 @@ pub struct ViewerApp {
     started: bool,
     /// The window title last sent.
     title: String,
+    /// Talks to the shown camera's `/api/controls`; started when the panel first opens.
+    controls: Option<Controls>,
+    controls_panel: ControlsPanel,
 }
 
 impl std::fmt::Debug for ViewerApp {
@@ -155,6 +163,8 @@ impl ViewerApp {
             toast: None,
             started: false,
             title: String::new(),
+            controls: None,
+            controls_panel: ControlsPanel::default(),
         }
     }
 
@@ -333,6 +343,12 @@ impl ViewerApp {
                 self.remember();
             }
             Action::Remove(i) => self.remove(i),
+            Action::ToggleControls => self.view.controls = !self.view.controls,
+            Action::SetControl(name, value) => {
+                if let Some(controls) = &self.controls {
+                    controls.set(&name, value);
+                }
+            }
             Action::CycleLayout => {
                 self.layout = self.layout.next();
                 self.toast = Some(Toast::info(format!("Layout: {}", self.layout.describe())));
