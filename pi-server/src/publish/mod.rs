@@ -15,6 +15,7 @@
 //! It also keeps what the source says of itself (live, or no signal and why), for `/stats`.
 
 mod gate;
+mod picture;
 pub mod rate;
 mod repeats;
 
@@ -26,8 +27,10 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use mjpeg_wire::jpeg::{self, InfoError};
 use mjpeg_wire::meter::RateMeter;
+use tokio::sync::watch;
 
 pub use gate::RateGate;
+pub use picture::Picture;
 pub use rate::RateReport;
 pub use repeats::{RepeatFilter, SAME_FRAME_KEEPALIVE};
 
@@ -117,6 +120,8 @@ struct Inner {
     state: Mutex<SourceState>,
     /// When somebody last watched, for [`LINGER`].
     last_watched: Mutex<Instant>,
+    /// The picture asked of the source (size, orientation), changed by the controls.
+    picture: watch::Sender<Picture>,
 }
 
 impl Publisher {
@@ -141,6 +146,7 @@ impl Publisher {
                 meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
                 state: Mutex::new(SourceState::default()),
                 last_watched: Mutex::new(Instant::now()),
+                picture: watch::Sender::new(Picture::default()),
             }),
         }
     }
@@ -237,6 +243,19 @@ impl Publisher {
         self.inner.broadcast.send(jpeg, captured, seq, size);
         tracing::trace!(seq, "frame published");
         seq
+    }
+
+    /// Asks the source for frames of another size or orientation from its next frame on.
+    pub fn set_picture(&self, picture: Picture) {
+        self.inner.picture.send_replace(picture);
+    }
+
+    /// The picture asked of the source, marked as changed so that a source reading it
+    /// at start takes it in as it finds it.
+    pub fn watch_picture(&self) -> watch::Receiver<Picture> {
+        let mut rx = self.inner.picture.subscribe();
+        rx.mark_changed();
+        rx
     }
 
     /// Records what the source says of itself.
