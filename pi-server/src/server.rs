@@ -103,11 +103,15 @@ pub async fn run(
     let controls = Controls::new(
         publisher.clone(),
         source.capabilities(),
+        source.camera(),
         StreamSettings::configured(&source_settings, &publish_settings),
         publish_settings.min_quality,
         &controls_settings,
     );
     let running = source.start(publisher.clone(), stop.clone())?;
+    // The camera's saved controls go through its capture thread, which now runs.
+    let restoring = controls.clone();
+    tokio::task::spawn_blocking(move || restoring.restore_camera());
     if let Ok(addr) = listener.local_addr() {
         // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
         // the host name, e.g. raspberrypi, usually resolves on the LAN).

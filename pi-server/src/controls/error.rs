@@ -44,12 +44,20 @@ pub enum ControlError {
         /// What it takes.
         expected: String,
     },
+    /// The camera refused a value in its range, or could not be asked (unplugged, or a
+    /// control that is inactive in its current mode, such as exposure under auto exposure).
+    #[error("{0}")]
+    Camera(String),
 }
 
 impl ControlError {
-    /// The status a refused request gets: all are the client's mistakes.
+    /// The status a refused request gets: 400 for the client's mistakes, 409 for what the
+    /// camera's state refused.
     pub fn status(&self) -> StatusCode {
-        StatusCode::BAD_REQUEST
+        match self {
+            ControlError::Camera(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        }
     }
 
     /// The control the error is about, if one.
@@ -58,7 +66,9 @@ impl ControlError {
             ControlError::Unknown { name, .. }
             | ControlError::WrongType { name, .. }
             | ControlError::OutOfRange { name, .. } => Some(name),
-            ControlError::NotJson(_) | ControlError::BadShape { .. } => None,
+            ControlError::NotJson(_) | ControlError::BadShape { .. } | ControlError::Camera(_) => {
+                None
+            }
         }
     }
 }

@@ -7,6 +7,7 @@
 //! reads before each frame). A request is checked whole before anything is applied, so a
 //! refused value leaves every setting as it was.
 
+mod camera;
 mod catalogue;
 mod error;
 pub mod state_file;
@@ -24,6 +25,7 @@ pub use stream::StreamSettings;
 use crate::lock::lock;
 use crate::publish::Publisher;
 use crate::source::Capabilities;
+use crate::source::v4l2::live::CameraLink;
 
 /// How the controls are kept (from the command line).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,16 +48,23 @@ struct Inner {
     min_quality: u8,
     current: Mutex<StreamSettings>,
     publisher: Publisher,
+    /// The camera's own controls, for a camera source.
+    camera: Option<CameraLink>,
+    /// Saved values of the camera's controls, applied once its capture thread runs.
+    saved_for_camera: Mutex<Map<String, Value>>,
     state_file: Option<PathBuf>,
 }
 
 impl Controls {
-    /// The controls of a source that can change `caps`, publishing through `publisher`,
-    /// with `defaults` as configured; values saved in `settings.state_file` are applied at
-    /// once (those the source no longer has are skipped, and said so).
+    /// The controls of a source that can change `caps` (and of its `camera`, if it is
+    /// one), publishing through `publisher`, with `defaults` as configured. Saved values
+    /// of `settings.state_file` for the stream are applied at once, those for the camera
+    /// by [`Controls::restore_camera`] once the source runs; those the source no longer
+    /// has are skipped, and said so.
     pub fn new(
         publisher: Publisher,
         caps: Capabilities,
+        camera: Option<CameraLink>,
         defaults: StreamSettings,
         min_quality: u8,
         settings: &Settings,
@@ -67,23 +76,55 @@ impl Controls {
                 min_quality,
                 current: Mutex::new(defaults),
                 publisher,
+                camera,
+                saved_for_camera: Mutex::new(Map::new()),
                 state_file: settings.state_file.clone(),
             }),
         };
         controls.inner.publisher.set_picture(defaults.picture(caps));
         if let Some(path) = &settings.state_file {
             match state_file::load(path) {
-                Ok(saved) => controls.restore(&saved),
+                Ok(mut saved) => {
+                    let camera_names: Vec<String> =
+                        controls.camera_list().into_iter().map(|c| c.name).collect();
+                    let for_camera = saved
+                        .iter()
+                        .filter(|(name, _)| camera_names.contains(name))
+                        .map(|(n, v)| (n.clone(), v.clone()))
+                        .collect::<Map<_, _>>();
+                    saved.retain(|name, _| !for_camera.contains_key(name));
+                    controls.restore(&saved);
+                    *lock(&controls.inner.saved_for_camera) = for_camera;
+                }
                 Err(e) => tracing::warn!("saved controls not applied: {e}"),
             }
         }
         controls
     }
 
-    /// Every control with its value in force.
+    /// Applies the saved values of the camera's controls; blocks until the capture thread
+    /// has (call it off the async runtime, after the source started).
+    pub fn restore_camera(&self) {
+        let saved = std::mem::take(&mut *lock(&self.inner.saved_for_camera));
+        self.restore(&saved);
+    }
+
+    /// Every control with its value in force: the stream's, then the camera's.
     pub fn list(&self) -> Vec<Control> {
         let current = *lock(&self.inner.current);
-        current.controls(&self.inner.defaults, self.inner.caps)
+        let mut list = current.controls(&self.inner.defaults, self.inner.caps);
+        list.extend(self.camera_list());
+        list
+    }
+
+    /// The camera's controls, as last read from it.
+    fn camera_list(&self) -> Vec<Control> {
+        self.inner
+            .camera
+            .iter()
+            .flat_map(CameraLink::list)
+            .filter_map(|c| camera::listed(&c))
+            .collect()
     }
 
     /// Applies a JSON object `{"name": value, ...}` (`null` resets to the default) and
@@ -123,11 +164,15 @@ impl Controls {
         self.set(&changes)
     }
 
-    /// Applies `changes` (`null` resets), all or none.
+    /// Applies `changes` (`null` resets): all or none of the stream's, and the camera's
+    /// first (a camera may still refuse one of several; those before it are then set).
+    /// Blocks while the camera's capture thread applies them.
     pub fn set(&self, changes: &Map<String, Value>) -> Result<Vec<Control>, ControlError> {
         let mut current = lock(&self.inner.current);
-        let list = current.controls(&self.inner.defaults, self.inner.caps);
+        let mut list = current.controls(&self.inner.defaults, self.inner.caps);
+        list.extend(self.camera_list());
         let mut next = *current;
+        let mut for_camera = Vec::new();
         for (name, given) in changes {
             let Some(control) = list.iter().find(|c| c.name == *name) else {
                 return Err(ControlError::Unknown {
@@ -144,18 +189,48 @@ impl Controls {
             } else {
                 control.check(given)?
             };
-            next.set(name, &value);
+            if control.group == Group::Camera {
+                for_camera.push((name.as_str(), camera::device_value(&value)));
+            } else {
+                next.set(name, &value);
+            }
+        }
+        if let Some(link) = &self.inner.camera
+            && !for_camera.is_empty()
+        {
+            let ids = self.camera_ids(&for_camera);
+            link.set(ids).map_err(|e| ControlError::Camera(e.0))?;
         }
         self.push(&current, &next);
         *current = next;
-        let list = next.controls(&self.inner.defaults, self.inner.caps);
+        let mut list = next.controls(&self.inner.defaults, self.inner.caps);
         drop(current);
+        list.extend(self.camera_list());
         if !changes.is_empty() {
             let changes = Value::Object(changes.clone());
             tracing::info!(%changes, "controls changed");
             self.save(&list);
         }
         Ok(list)
+    }
+
+    /// The device's ids for camera controls named in `named`.
+    fn camera_ids(&self, named: &[(&str, i64)]) -> Vec<(u32, i64)> {
+        let known = self
+            .inner
+            .camera
+            .as_ref()
+            .map(CameraLink::list)
+            .unwrap_or_default();
+        named
+            .iter()
+            .filter_map(|(name, v)| {
+                known
+                    .iter()
+                    .find(|c| c.info.name == *name)
+                    .map(|c| (c.info.id, *v))
+            })
+            .collect()
     }
 
     /// Applies saved values one by one, skipping those no longer valid.
@@ -197,7 +272,7 @@ impl Controls {
         };
         let changed: Map<String, Value> = list
             .iter()
-            .filter(|c| c.value != c.default)
+            .filter(|c| c.kind != Kind::Button && c.value != c.default)
             .map(|c| (c.name.clone(), c.value.clone()))
             .collect();
         if let Err(e) = state_file::save(path, &changed) {

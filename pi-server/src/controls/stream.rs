@@ -63,13 +63,16 @@ impl StreamSettings {
 
     /// What the source is asked to shape its frames to.
     pub fn picture(&self, caps: Capabilities) -> Picture {
+        // A source that does not turn its frames gets them marked (EXIF) instead.
+        let (orientation, marked) = if caps.orients {
+            (self.orientation, Orientation::default())
+        } else {
+            (Orientation::default(), self.orientation)
+        };
         Picture {
             size: caps.resizes.then_some(self.size),
-            orientation: if caps.encodes {
-                self.orientation
-            } else {
-                Orientation::default()
-            },
+            orientation,
+            marked,
         }
     }
 
@@ -110,7 +113,8 @@ impl StreamSettings {
                 json!(s.size.to_string())
             });
         }
-        if caps.encodes {
+        {
+            // Every source: turned in the encoder, or marked in each frame's EXIF.
             let options = Rotation::ALL
                 .iter()
                 .map(|r| MenuOption {
@@ -199,6 +203,7 @@ mod tests {
     fn which_controls_a_source_has_follows_what_it_can_change() {
         let all = Capabilities {
             encodes: true,
+            orients: true,
             resizes: true,
             paced: true,
         };
@@ -215,13 +220,20 @@ mod tests {
                 "vflip"
             ]
         );
-        // A pipe or a relay passes frames through: only the rate target applies.
-        assert_eq!(names(Capabilities::default()), ["target", "target_kbps"]);
+        // A pipe or a relay passes frames through: the rate target, and the orientation
+        // marked in each frame.
+        assert_eq!(
+            names(Capabilities::default()),
+            ["target", "target_kbps", "rotation", "hflip", "vflip"]
+        );
         let file = Capabilities {
             paced: true,
             ..Capabilities::default()
         };
-        assert_eq!(names(file), ["target", "target_kbps", "fps"]);
+        assert_eq!(
+            names(file),
+            ["target", "target_kbps", "fps", "rotation", "hflip", "vflip"]
+        );
     }
 
     #[test]
@@ -234,6 +246,7 @@ mod tests {
         assert!(!s.set("brightness", &json!(5)));
         let caps = Capabilities {
             encodes: true,
+            orients: true,
             resizes: true,
             paced: true,
         };
@@ -250,8 +263,14 @@ mod tests {
                 height: 240
             })
         );
-        // A source that does not encode is never asked to turn its frames.
-        assert_eq!(s.picture(Capabilities::default()), Picture::default());
+        // A source that does not encode is never asked to turn its frames: the publisher
+        // marks them.
+        let passed = s.picture(Capabilities::default());
+        assert_eq!(
+            (passed.size, passed.orientation),
+            (None, Orientation::default())
+        );
+        assert_eq!(passed.marked.rotation, Rotation::Right);
     }
 
     #[test]

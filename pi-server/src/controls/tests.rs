@@ -10,6 +10,7 @@ use crate::source::orient::Rotation;
 
 const PATTERN: Capabilities = Capabilities {
     encodes: true,
+    orients: true,
     resizes: true,
     paced: true,
 };
@@ -17,7 +18,7 @@ const PATTERN: Capabilities = Capabilities {
 fn controls_with(caps: Capabilities, settings: &Settings) -> (Controls, Publisher) {
     let publisher = Publisher::new(Broadcast::new(Writer::default()), &Default::default(), 24);
     let defaults = StreamSettings::configured(&Default::default(), &Default::default());
-    let controls = Controls::new(publisher.clone(), caps, defaults, 30, settings);
+    let controls = Controls::new(publisher.clone(), caps, None, defaults, 30, settings);
     (controls, publisher)
 }
 
@@ -108,9 +109,9 @@ fn null_and_the_reset_list_restore_defaults() {
 
 #[test]
 fn a_source_without_a_capability_refuses_its_controls() {
-    // A pipe passes its frames through: no quality or rotation to set.
+    // A pipe passes its frames through: no quality or size to set.
     let (controls, _) = controls_with(Capabilities::default(), &Settings::default());
-    let e = controls.set_json(br#"{"rotation": 90}"#).unwrap_err();
+    let e = controls.set_json(br#"{"quality": 90}"#).unwrap_err();
     assert!(matches!(e, ControlError::Unknown { .. }), "{e}");
     assert!(controls.set_json(br#"{"target": true}"#).is_ok());
 }

@@ -70,14 +70,24 @@ where
             );
         }
     };
-    let result = if reset {
-        state.controls.reset_json(&body)
-    } else {
-        state.controls.set_json(&body)
-    };
+    // A camera's controls are set by its capture thread, which this waits for.
+    let controls = state.controls.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        if reset {
+            controls.reset_json(&body)
+        } else {
+            controls.set_json(&body)
+        }
+    })
+    .await;
     match result {
-        Ok(list) => json(&list),
-        Err(e) => refused(&e),
+        Ok(Ok(list)) => json(&list),
+        Ok(Err(e)) => refused(&e),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the change failed: {e}"),
+            None,
+        ),
     }
 }
 

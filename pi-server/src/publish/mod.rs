@@ -14,6 +14,7 @@
 //!
 //! It also keeps what the source says of itself (live, or no signal and why), for `/stats`.
 
+mod exif;
 mod gate;
 mod picture;
 pub mod rate;
@@ -236,6 +237,9 @@ impl Publisher {
     /// Publishes a JPEG of known `(width, height)` that is valid: we encoded it, or checked
     /// it when a recording was loaded. Returns its sequence number.
     pub fn publish_valid(&self, jpeg: Bytes, captured: SystemTime, size: (u16, u16)) -> u64 {
+        // Turned or mirrored by the controls, and not by the source: say so in the frame.
+        let tag = exif::tag(self.inner.picture.borrow().marked);
+        let jpeg = exif::mark(jpeg, tag);
         let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Instant::now();
         lock(&self.inner.meter).record(now, jpeg.len());

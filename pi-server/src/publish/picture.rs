@@ -10,6 +10,9 @@ use crate::source::orient::Orientation;
 pub struct Picture {
     /// The size to make frames at (before orientation); `None`: the source's own.
     pub size: Option<Size>,
-    /// Rotation and flips of frames we encode.
+    /// Rotation and flips the source applies to the frames it encodes.
     pub orientation: Orientation,
+    /// Rotation and flips the publisher marks in each JPEG's EXIF instead (frames passed
+    /// through, which are not re-encoded).
+    pub marked: Orientation,
 }

@@ -22,6 +22,11 @@ pub trait FrameSource: Send + std::fmt::Debug {
         Capabilities::default()
     }
 
+    /// The camera's own controls, for a camera source.
+    fn camera(&self) -> Option<super::v4l2::live::CameraLink> {
+        None
+    }
+
     /// Starts producing through `publisher` until `shutdown`.
     fn start(
         self: Box<Self>,
@@ -34,11 +39,15 @@ pub trait FrameSource: Send + std::fmt::Debug {
 /// `/api/controls` lists in its "stream" group.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Capabilities {
-    /// It encodes its frames: JPEG quality, rotation and flips are ours to apply.
+    /// It encodes its frames: JPEG quality is ours to set.
     pub encodes: bool,
-    /// It makes its frames at a size it can change (the test pattern).
+    /// It turns and mirrors the frames it encodes (rotation, flips).
+    pub orients: bool,
+    /// It makes its frames at a size it can change (the test pattern; a camera, which
+    /// re-negotiates).
     pub resizes: bool,
-    /// It paces itself, so its frame rate can change (the test pattern, a replayed file).
+    /// Its frame rate can change (the test pattern, a replayed file; a camera, which
+    /// re-negotiates).
     pub paced: bool,
 }
 

@@ -98,6 +98,7 @@ impl FrameSource for PatternSource {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             encodes: true,
+            orients: true,
             resizes: true,
             paced: true,
         }

@@ -10,7 +10,7 @@
 //! live frame is, byte for byte, one of the camera's source files (with the standard
 //! Huffman tables inserted where a file has none, as pi-server does), and in the order the
 //! camera sent them. Output is one JSON object on stdout (with the time from the request to the first
-//! frame).
+//! frame, and each second's mean luma).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -131,6 +131,33 @@ struct Second {
     bad: u32,
     /// Frames that were decoded (the others had their structure checked).
     decoded: u32,
+    /// Mean luma (0-255, BT.601 weights) of the live frames decoded in this second: what
+    /// a camera's brightness control changes (`null` when none was decoded).
+    luma: Option<f64>,
+    #[serde(skip)]
+    luma_frames: u32,
+}
+
+impl Second {
+    /// Takes a live frame's mean luma into the second's mean.
+    fn add_luma(&mut self, luma: f64) {
+        self.luma_frames += 1;
+        let mean = self.luma.unwrap_or(0.0);
+        self.luma = Some(mean + (luma - mean) / f64::from(self.luma_frames));
+    }
+}
+
+/// Mean luma of RGB pixels.
+fn mean_luma(rgb: &[u8]) -> f64 {
+    let pixels = rgb.len() / 3;
+    if pixels == 0 {
+        return 0.0;
+    }
+    let sum: f64 = rgb
+        .chunks_exact(3)
+        .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+        .sum();
+    sum / pixels as f64
 }
 
 fn main() {
@@ -224,10 +251,13 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
             let slot = ((start.elapsed().as_secs_f64()) as usize).min(seconds.len() - 1);
             let second = &mut seconds[slot];
             count += 1;
+            let mut luma = None;
             let checked = if count.is_multiple_of(u64::from(cli.decode_every)) {
                 second.decoded += 1;
                 let mut decoder = JpegDecoder::new(ZCursor::new(&body[..]));
-                decoder.decode().ok().and_then(|_| decoder.dimensions())
+                let pixels = decoder.decode().ok();
+                luma = pixels.as_deref().map(mean_luma);
+                pixels.and_then(|_| decoder.dimensions())
             } else {
                 jpeg::info(body)
                     .ok()
@@ -245,6 +275,9 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
                         second.no_signal += 1;
                     } else {
                         second.live += 1;
+                        if let Some(l) = luma {
+                            second.add_luma(l);
+                        }
                         if let Some(m) = matches.as_mut() {
                             m.check(body);
                         }

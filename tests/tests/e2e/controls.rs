@@ -216,21 +216,50 @@ fn values_are_set_together_and_a_refused_one_sets_nothing() {
     assert_eq!(all.value("hflip"), json!(false));
 }
 
+/// A recording is replayed as recorded: no quality or size to set, and a rotation is
+/// marked in each frame's EXIF (Orientation) instead of re-encoding it.
 #[test]
-fn a_stream_passed_through_has_no_quality_or_rotation() {
+fn a_stream_passed_through_is_turned_by_an_exif_mark() {
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
     );
     let server = Server::start(&["--source", &format!("file:{fixture}"), "--open-controls"]);
     let list = get(server.addr).json();
-    let names = names(&list);
-    assert_eq!(names, ["target", "target_kbps", "fps"]);
-    let refused = put(server.addr, r#"{"rotation": 90}"#, &[]);
+    assert_eq!(
+        names(&list),
+        ["target", "target_kbps", "fps", "rotation", "hflip", "vflip"]
+    );
+    let refused = put(server.addr, r#"{"quality": 50}"#, &[]);
     assert_eq!(
         (refused.status, refused.json()["control"].clone()),
-        (400, json!("rotation"))
+        (400, json!("quality"))
     );
+    let exif = |addr| {
+        let mut snapshot = TcpStream::connect(addr).expect("connect");
+        // HTTP/1.0: the answer ends when the server closes.
+        snapshot
+            .write_all(b"GET /snapshot.jpg HTTP/1.0\r\n\r\n")
+            .expect("send");
+        let mut answer = Vec::new();
+        snapshot.read_to_end(&mut answer).expect("read");
+        let at = answer
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a head");
+        let jpeg = &answer[at + 4..];
+        // SOI, then APP1 "Exif": the orientation is the SHORT at byte 31.
+        (jpeg[2..4] == [0xFF, 0xE1] && &jpeg[6..10] == b"Exif").then(|| jpeg[31])
+    };
+    assert_eq!(exif(server.addr), None, "upright: frames pass untouched");
+    assert_eq!(put(server.addr, r#"{"rotation": 90}"#, &[]).status, 200);
+    let deadline = Instant::now() + PATIENCE;
+    while exif(server.addr) != Some(6) {
+        assert!(
+            Instant::now() < deadline,
+            "no frame marked 6 (90° clockwise)"
+        );
+    }
 }
 
 #[test]
@@ -403,4 +432,33 @@ fn save_controls_without_a_config_file_is_a_clear_error() {
         stderr.contains("--save-controls") && stderr.contains("--config"),
         "{stderr}"
     );
+}
+
+/// Chromium honours the EXIF orientation of each part of the stream in the page's `<img>`:
+/// a 320x240 recording turned by 90° shows as a 240x320 picture, with no re-encoding; the
+/// test pattern, turned in the encoder, shows the same.
+#[test]
+fn chromium_shows_a_passed_through_stream_turned_by_its_exif_mark() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
+    );
+    let file = Server::start(&["--source", &format!("file:{fixture}"), "--open-controls"]);
+    let pattern = Server::start(&["--source", "test", "--size", "320x240", "--open-controls"]);
+    for (server, name) in [(&file, "exif"), (&pattern, "encoded")] {
+        assert_eq!(put(server.addr, r#"{"rotation": 90}"#, &[]).status, 200);
+        let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("chromium-rotation-{name}.png"));
+        let Some(samples) = crate::players::chromium_samples(&server.url("/"), &shot, &[2.0])
+        else {
+            return;
+        };
+        assert_eq!(
+            samples[0]["natural"],
+            json!([240, 320]),
+            "{name}: {}",
+            samples[0]
+        );
+        eprintln!("screenshot: {}", shot.display());
+    }
 }

@@ -108,7 +108,7 @@ fn chromium_runs_the_index_page_and_pulls_the_stream() {
 /// Headless Chromium driven over its DevTools protocol (`cdp.py`): one JSON sample of the
 /// page's own view of itself at each of `seconds`, and a screenshot at the end. `None`
 /// when Chromium or the DevTools client is missing (the test is skipped).
-fn chromium_samples(
+pub(crate) fn chromium_samples(
     url: &str,
     screenshot: &std::path::Path,
     seconds: &[f64],
