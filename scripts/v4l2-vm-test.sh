@@ -136,7 +136,7 @@ pi-server --source v4l2:/dev/video0 --size 640x480 --fps 10 --open-controls \
   --listen 127.0.0.1:8000 2>/tmp/server.log &
 server=$!
 stream-probe --seconds 1 >/dev/null
-stream-probe --seconds 12 --decode-every 2 > /tmp/controls.json &
+stream-probe --seconds 12 --decode-every 2 --luma > /tmp/controls.json &
 probe=$!
 sleep 4
 echo "RESULT controls-dark $(api '{"brightness": 0}')"

@@ -13,18 +13,18 @@ use serde_json::{Value, json};
 use crate::support::{PATIENCE, Server, pi_server};
 
 /// An answer: status and body.
-struct Answer {
-    status: u16,
-    body: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// The `value` of control `name` in a list of controls.
-    fn value(&self, name: &str) -> Value {
+    pub fn value(&self, name: &str) -> Value {
         let list = self.json();
         list.as_array()
             .and_then(|l| l.iter().find(|c| c["name"] == name))
@@ -34,7 +34,13 @@ impl Answer {
 }
 
 /// One HTTP/1.0 request with `headers` (`Name: value` lines) and `body`.
-fn request(addr: SocketAddr, method: &str, path: &str, headers: &[&str], body: &str) -> Answer {
+pub(crate) fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Answer {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(PATIENCE)).expect("timeout");
     let mut head = format!(
@@ -72,16 +78,23 @@ fn names(list: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// A 320x240 recording from a webcam, as a `--source`.
+pub(crate) const RECORDING: &str = concat!(
+    "file:",
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
+);
+
 const JSON: &str = "Content-Type: application/json";
 
 /// `PUT /api/controls` with a JSON body and `extra` headers.
-fn put(addr: SocketAddr, body: &str, extra: &[&str]) -> Answer {
+pub(crate) fn put(addr: SocketAddr, body: &str, extra: &[&str]) -> Answer {
     let mut headers = vec![JSON];
     headers.extend_from_slice(extra);
     request(addr, "PUT", "/api/controls", &headers, body)
 }
 
-fn get(addr: SocketAddr) -> Answer {
+pub(crate) fn get(addr: SocketAddr) -> Answer {
     request(addr, "GET", "/api/controls", &[], "")
 }
 
@@ -220,11 +233,7 @@ fn values_are_set_together_and_a_refused_one_sets_nothing() {
 /// marked in each frame's EXIF (Orientation) instead of re-encoding it.
 #[test]
 fn a_stream_passed_through_is_turned_by_an_exif_mark() {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
-    );
-    let server = Server::start(&["--source", &format!("file:{fixture}"), "--open-controls"]);
+    let server = Server::start(&["--source", RECORDING, "--open-controls"]);
     let list = get(server.addr).json();
     assert_eq!(
         names(&list),
@@ -432,33 +441,4 @@ fn save_controls_without_a_config_file_is_a_clear_error() {
         stderr.contains("--save-controls") && stderr.contains("--config"),
         "{stderr}"
     );
-}
-
-/// Chromium honours the EXIF orientation of each part of the stream in the page's `<img>`:
-/// a 320x240 recording turned by 90° shows as a 240x320 picture, with no re-encoding; the
-/// test pattern, turned in the encoder, shows the same.
-#[test]
-fn chromium_shows_a_passed_through_stream_turned_by_its_exif_mark() {
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/tests/fixtures/webcam-avi1-no-dht.mjpg"
-    );
-    let file = Server::start(&["--source", &format!("file:{fixture}"), "--open-controls"]);
-    let pattern = Server::start(&["--source", "test", "--size", "320x240", "--open-controls"]);
-    for (server, name) in [(&file, "exif"), (&pattern, "encoded")] {
-        assert_eq!(put(server.addr, r#"{"rotation": 90}"#, &[]).status, 200);
-        let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("chromium-rotation-{name}.png"));
-        let Some(samples) = crate::players::chromium_samples(&server.url("/"), &shot, &[2.0])
-        else {
-            return;
-        };
-        assert_eq!(
-            samples[0]["natural"],
-            json!([240, 320]),
-            "{name}: {}",
-            samples[0]
-        );
-        eprintln!("screenshot: {}", shot.display());
-    }
 }

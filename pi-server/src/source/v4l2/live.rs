@@ -118,15 +118,12 @@ impl Desk {
     /// Applies the waiting changes on `dev`, remembering them in `remembered` (the
     /// `--control`s every open sets), and reads the controls back.
     pub fn serve(&self, dev: &Device, remembered: &mut Vec<ControlSetting>) {
-        let mut served = false;
         while let Ok(job) = self.jobs.try_recv() {
             let result = self.apply(dev, &job.changes, remembered);
+            // Read back before answering: the answer lists what the device took.
+            self.refresh(dev);
             // The asker may have given up waiting; nothing to do then.
             let _ = job.reply.send(result);
-            served = true;
-        }
-        if served {
-            self.refresh(dev);
         }
     }
 
