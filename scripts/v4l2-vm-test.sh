@@ -13,7 +13,10 @@
 #      new client or a snapshot starts it again (time to the first frame);
 #   4. unplugging the camera mid-stream (unbinding vivid's platform device, which removes
 #      /dev/video0 as a USB unplug does) gives the connected client "no signal" frames, and
-#      re-binding it gives live frames again on the same connection.
+#      re-binding it gives live frames again on the same connection;
+#   5. live controls (/api/controls): the camera's brightness set through the API darkens
+#      the frames a connected client decodes (mean luma), and a new size re-negotiates the
+#      camera while that client stays connected and gets frames of the new size.
 # It also reports pi-server's CPU time per captured frame in the guest.
 #
 # usage: scripts/v4l2-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
@@ -123,6 +126,26 @@ wait $probe
 echo "RESULT unplug {\"probe\": $(cat /tmp/unplug.json), \"stats\": $(stats)}"
 kill $server; wait $server
 sed 's/^/  server: /' /tmp/server.log
+# Live controls: brightness 0 through the API, then a new size, while one client watches.
+# busybox wget can only POST, which the API takes as PUT.
+api() {
+  wget -qO- --header 'Content-Type: application/json' --post-data "$1" \
+    http://127.0.0.1:8000/api/controls | tr -d '\n'
+}
+pi-server --source v4l2:/dev/video0 --size 640x480 --fps 10 --open-controls \
+  --listen 127.0.0.1:8000 2>/tmp/server.log &
+server=$!
+stream-probe --seconds 1 >/dev/null
+stream-probe --seconds 12 --decode-every 2 --luma > /tmp/controls.json &
+probe=$!
+sleep 4
+echo "RESULT controls-dark $(api '{"brightness": 0}')"
+sleep 4
+echo "RESULT controls-size $(api '{"size": "1280x720"}')"
+wait $probe
+echo "RESULT controls {\"probe\": $(cat /tmp/controls.json), \"stats\": $(stats)}"
+kill $server; wait $server
+sed 's/^/  server: /' /tmp/server.log
 echo "VM-DONE"
 poweroff -f
 GUEST
@@ -219,6 +242,30 @@ if r is not None and "error" not in r["probe"]:
     check(r["stats"]["source_state"].startswith("live"), f"unplug: source live at the end ({r['stats']['source_state']})")
 elif r is not None:
     check(False, f"unplug: probe failed: {r['probe']}")
+
+r = result("controls")
+dark, resized = result("controls-dark"), result("controls-size")
+if r is not None and "error" not in r["probe"] and dark is not None and resized is not None:
+    secs = r["probe"]["seconds"]
+    print("      mean luma per second: " + " ".join(
+        "-" if s["luma"] is None else f"{s['luma']:.0f}" for s in secs))
+    brightness = next((c for c in dark if c["name"] == "brightness"), None)
+    check(brightness is not None and brightness["group"] == "camera" and brightness["value"] == 0
+          and brightness["default"] == 128,
+          f"controls: the camera's brightness is listed and reads back 0 ({brightness})")
+    before = [s["luma"] for s in secs[1:4] if s["luma"] is not None]
+    after = [s["luma"] for s in secs[5:8] if s["luma"] is not None]
+    check(before and after and max(after) < min(before) - 20,
+          f"controls: brightness 0 darkens the frames: mean luma {before} -> {after}")
+    size = next((c["value"] for c in resized if c["name"] == "size"), None)
+    check(size == "1280x720", f"controls: size reads back {size}")
+    check(r["probe"]["closed_early"] is False and r["probe"]["sizes"] == ["1280x720", "640x480"],
+          f"controls: one connection got frames of both sizes ({r['probe']['sizes']})")
+    check("1280x720" in r["stats"]["source_state"],
+          f"controls: the camera was re-negotiated ({r['stats']['source_state']})")
+    check(sum(s["live"] for s in secs[10:]) > 0, "controls: live frames after the size change")
+else:
+    check(False, f"controls: the guest's probe failed ({r and r['probe']})")
 
 finish("v4l2-vm-test")
 JUDGE

@@ -158,6 +158,18 @@ pub struct Cli {
     #[arg(long, env = "PI_SERVER_DROP_SAME_FRAMES", value_parser = clap::builder::BoolishValueParser::new())]
     pub drop_same_frames: bool,
 
+    /// Let anyone who may watch also change the live controls (/api/controls, the page's
+    /// panel) when no --auth or --token-file is set: for a trusted network only. Without
+    /// it, and without credentials, the controls are read-only.
+    #[arg(long, env = "PI_SERVER_OPEN_CONTROLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub open_controls: bool,
+
+    /// Keep changes made through the controls in a file beside the config file
+    /// (pi-server.toml: pi-server.controls.json), and apply them again at start. Needs
+    /// --config; the file's directory must be writable by the server.
+    #[arg(long, env = "PI_SERVER_SAVE_CONTROLS", value_parser = clap::builder::BoolishValueParser::new())]
+    pub save_controls: bool,
+
     /// The camera's name on the LAN, as viewers and mDNS browsers list it (default: the
     /// host name and the camera's, e.g. "raspberrypi: test pattern").
     #[arg(long, env = "PI_SERVER_NAME", value_name = "NAME")]
@@ -252,7 +264,15 @@ impl Cli {
                 header_timeout: self.header_timeout,
                 client_timeout: self.client_timeout,
                 allow_origin: self.allow_origin.clone(),
+                open_controls: self.open_controls,
                 ..crate::http::Settings::default()
+            },
+            controls: crate::controls::Settings {
+                state_file: match (&self.config, self.save_controls) {
+                    (Some(config), true) => Some(crate::controls::state_file::beside(config)),
+                    (None, true) => return Err(Error::SaveControlsWithoutConfig),
+                    (_, false) => None,
+                },
             },
             announce: crate::announce::Settings {
                 enabled: !self.no_announce,

@@ -10,6 +10,8 @@ pub struct Config {
     pub publish: crate::publish::Settings,
     /// Who may connect, how many, and how long they may take.
     pub http: crate::http::Settings,
+    /// Whether changes of the live controls are kept.
+    pub controls: crate::controls::Settings,
     /// Whether and under which name the camera is announced on the LAN.
     pub announce: crate::announce::Settings,
 }

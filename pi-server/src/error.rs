@@ -34,6 +34,11 @@ pub enum Error {
     /// the message names the flag.
     #[error("{0}")]
     Credentials(String),
+    /// `--save-controls` without `--config`: there is no file to keep the controls beside.
+    #[error(
+        "--save-controls keeps the controls in a file beside the config file: give --config FILE too"
+    )]
+    SaveControlsWithoutConfig,
     /// The TLS certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
@@ -50,6 +55,7 @@ impl Error {
             Error::AddrInUse { .. }
             | Error::Listen { .. }
             | Error::Credentials(_)
+            | Error::SaveControlsWithoutConfig
             | Error::Tls(_) => true,
             Error::Source(e) => e.is_user_error(),
         }

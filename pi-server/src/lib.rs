@@ -17,6 +17,7 @@ pub mod announce;
 pub mod broadcast;
 pub mod cli;
 pub mod config;
+pub mod controls;
 pub mod error;
 pub mod frame;
 pub mod http;

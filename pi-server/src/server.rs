@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use crate::announce::{self, Facts, Presence};
 use crate::broadcast::Broadcast;
 use crate::config::Config;
+use crate::controls::{Controls, StreamSettings};
 use crate::error::Error;
 use crate::http::backlog::CountingIo;
 use crate::http::{self, AppState, ConnWatch};
@@ -89,6 +90,7 @@ pub async fn run(
         publish: publish_settings,
         http: settings,
         announce: announce_settings,
+        controls: controls_settings,
     } = config;
     let (trigger, stop) = shutdown::channel();
     raise_file_limit(settings.max_connections);
@@ -97,7 +99,19 @@ pub async fn run(
     let source = source::open(&source_settings)?;
     let source_name = source.describe();
     let camera_name = source.camera_name();
+    // Before the source starts, so that saved values shape its first frame.
+    let controls = Controls::new(
+        publisher.clone(),
+        source.capabilities(),
+        source.camera(),
+        StreamSettings::configured(&source_settings, &publish_settings),
+        publish_settings.min_quality,
+        &controls_settings,
+    );
     let running = source.start(publisher.clone(), stop.clone())?;
+    // The camera's saved controls go through its capture thread, which now runs.
+    let restoring = controls.clone();
+    tokio::task::spawn_blocking(move || restoring.restore_camera());
     if let Ok(addr) = listener.local_addr() {
         // 0.0.0.0 is no address to type into a browser: name this machine instead (on a Pi
         // the host name, e.g. raspberrypi, usually resolves on the LAN).
@@ -140,6 +154,7 @@ pub async fn run(
         stats: Arc::new(Stats::default()),
         shutdown: stop,
         source_name,
+        controls,
     });
 
     // Every connection task holds a sender; when all are gone, recv() returns None.

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod backlog;
 mod conn_watch;
+mod controls;
 mod routes;
 mod settings;
 mod state;

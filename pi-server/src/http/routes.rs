@@ -2,7 +2,8 @@
 //!
 //! `/` and `/index.html` (page), `/stream.mjpg` and `/stream` (MJPEG), `/snapshot.jpg` and
 //! `/snapshot`, `/stats` (JSON), `/api/cameras` (the other cameras on the LAN, JSON), `/healthz`, and mjpg-streamer's `/?action=stream` and
-//! `/?action=snapshot`, which 3D-printer hosts and Home Assistant configs already use.
+//! `/?action=snapshot`, which 3D-printer hosts and Home Assistant configs already use;
+//! `/api/controls` is answered by `controls.rs`.
 //! HEAD works on every one; other methods get 405, other paths 404, each with a short text.
 
 use std::net::SocketAddr;
@@ -74,8 +75,16 @@ pub async fn handle<B>(
     state: Arc<AppState>,
     peer: SocketAddr,
     conn: Arc<ConnWatch>,
-) -> Response<Body> {
-    let mut response = respond(&req, &state, peer, conn).await;
+) -> Response<Body>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut response = if super::controls::is_controls_path(req.uri().path()) {
+        super::controls::answer(req, &state).await
+    } else {
+        respond(&req, &state, peer, conn).await
+    };
     if let Some(origin) = &state.settings.allow_origin
         && let Ok(value) = HeaderValue::from_str(origin)
     {
@@ -129,7 +138,7 @@ async fn respond<B>(
 }
 
 /// A JSON answer that no cache keeps.
-fn json(value: &impl serde::Serialize) -> Response<Body> {
+pub(super) fn json(value: &impl serde::Serialize) -> Response<Body> {
     match serde_json::to_vec_pretty(value) {
         Ok(json) => no_cache(with_type(Full::new(Bytes::from(json)), "application/json")),
         Err(e) => text(
@@ -258,7 +267,7 @@ fn stream_response<B>(
 }
 
 /// 401, offering Basic credentials when they are set up (a browser then asks for them).
-fn unauthorized(basic: bool) -> Response<Body> {
+pub(super) fn unauthorized(basic: bool) -> Response<Body> {
     let mut r = text(
         StatusCode::UNAUTHORIZED,
         if basic {

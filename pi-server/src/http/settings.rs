@@ -24,6 +24,9 @@ pub struct Settings {
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     /// Value of `Access-Control-Allow-Origin` on every response, if any.
     pub allow_origin: Option<String>,
+    /// Let anyone change the controls when no credentials are configured
+    /// (`--open-controls`, for a trusted network); otherwise such writes get 403.
+    pub open_controls: bool,
     /// How long `/snapshot.jpg` waits for a frame before answering 503.
     pub snapshot_timeout: Duration,
 }
@@ -38,6 +41,7 @@ impl Default for Settings {
             access: Access::open(),
             tls: None,
             allow_origin: None,
+            open_controls: false,
             snapshot_timeout: Duration::from_secs(3),
         }
     }

@@ -9,6 +9,7 @@ use http_body_util::combinators::UnsyncBoxBody;
 use super::settings::Settings;
 use crate::announce::Neighbours;
 use crate::broadcast::Broadcast;
+use crate::controls::Controls;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
 use crate::stats::Stats;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// What the frames come from, for `/stats`.
     pub source_name: String,
+    /// The live settings, for `/api/controls`.
+    pub controls: Controls,
     /// The other cameras on the LAN, for `/api/cameras`; `None` with `--no-announce`.
     pub neighbours: Option<Neighbours>,
 }

@@ -24,6 +24,9 @@ struct Steering {
 #[derive(Debug)]
 pub struct RateGate {
     quality: AtomicU8,
+    /// The quality asked for (`--quality` or the controls), which rate control never
+    /// exceeds; `quality` is what the next frame gets.
+    ceiling: AtomicU8,
     fps: AtomicU32,
     /// Whether the source encodes (so JPEG quality is a lever for rate control).
     encodes: AtomicBool,
@@ -36,6 +39,7 @@ impl RateGate {
     pub fn new(quality: u8, fps: u32) -> Self {
         RateGate {
             quality: AtomicU8::new(quality.clamp(1, 100)),
+            ceiling: AtomicU8::new(quality.clamp(1, 100)),
             fps: AtomicU32::new(fps.max(1)),
             encodes: AtomicBool::new(false),
             steering: Mutex::new(None),
@@ -45,21 +49,46 @@ impl RateGate {
     /// Holds the published rate at `target_kbps`, lowering JPEG quality (never under
     /// `min_quality`, never over the gate's quality) and then the share of frames kept.
     pub fn with_target(self, target_kbps: f64, min_quality: u8) -> Self {
-        let max_quality = self.quality();
-        // Whether quality is a lever is for the source to say when it starts (set_encodes).
-        let controller = RateController::new(
-            target_kbps,
-            min_quality,
-            max_quality,
-            f64::from(self.fps()),
-            false,
-        );
-        self.set_quality(max_quality.min(MAX_QUALITY));
-        *self.steering() = Some(Steering {
-            controller,
+        self.set_target(Some(target_kbps), min_quality);
+        self
+    }
+
+    /// Holds the published rate at `target_kbps` from now on (see [`RateGate::with_target`]),
+    /// or stops holding it (`None`: every frame at the asked quality again). A live
+    /// change from the controls: the controller starts afresh and learns the scene again
+    /// within a second.
+    pub fn set_target(&self, target_kbps: Option<f64>, min_quality: u8) {
+        let ceiling = self.ceiling.load(Ordering::Relaxed);
+        let mut steering = self.steering();
+        *steering = target_kbps.map(|target| Steering {
+            controller: RateController::new(
+                target,
+                min_quality,
+                ceiling,
+                f64::from(self.fps()),
+                self.encodes.load(Ordering::Relaxed),
+            ),
             thinning: Thinning::default(),
         });
-        self
+        let quality = if steering.is_some() {
+            ceiling.min(MAX_QUALITY)
+        } else {
+            ceiling
+        };
+        self.quality.store(quality, Ordering::Relaxed);
+    }
+
+    /// The quality asked for, which rate control never exceeds.
+    pub fn ceiling(&self) -> u8 {
+        self.ceiling.load(Ordering::Relaxed)
+    }
+
+    /// Changes the quality asked for (clamped to 1-100); with a target set, the
+    /// controller then works below the new ceiling.
+    pub fn set_ceiling(&self, quality: u8, min_quality: u8) {
+        self.ceiling.store(quality.clamp(1, 100), Ordering::Relaxed);
+        let target = self.report().map(|r| r.target_kbps);
+        self.set_target(target, min_quality);
     }
 
     fn steering(&self) -> MutexGuard<'_, Option<Steering>> {
@@ -71,7 +100,8 @@ impl RateGate {
         self.quality.load(Ordering::Relaxed)
     }
 
-    /// Changes the JPEG quality from the next frame on (clamped to 1-100).
+    /// Changes the JPEG quality from the next frame on (clamped to 1-100); rate control's
+    /// own lever, see [`RateGate::set_ceiling`] for the quality asked for.
     pub fn set_quality(&self, quality: u8) {
         self.quality.store(quality.clamp(1, 100), Ordering::Relaxed);
     }
@@ -140,6 +170,23 @@ mod tests {
         c.set_fps(30);
         assert_eq!((c.quality(), c.fps()), (100, 30));
         assert_eq!(c.frame_interval(), Duration::from_secs(1) / 30);
+    }
+
+    #[test]
+    fn a_target_set_live_steers_and_off_restores_the_asked_quality() {
+        let gate = RateGate::new(90, 24);
+        gate.set_encodes(true);
+        gate.set_target(Some(500.0), 30);
+        assert_eq!(gate.report().map(|r| r.target_kbps), Some(500.0));
+        // The controller may lower the quality; a new ceiling keeps the target.
+        gate.set_quality(40);
+        gate.set_ceiling(70, 30);
+        assert_eq!((gate.ceiling(), gate.quality()), (70, 70));
+        assert_eq!(gate.report().map(|r| r.target_kbps), Some(500.0));
+        gate.set_quality(35);
+        gate.set_target(None, 30);
+        assert!(gate.report().is_none());
+        assert_eq!(gate.quality(), 70, "back to the asked quality");
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!
 //! It also keeps what the source says of itself (live, or no signal and why), for `/stats`.
 
+mod exif;
 mod gate;
+mod picture;
 pub mod rate;
 mod repeats;
 
@@ -26,8 +28,10 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use mjpeg_wire::jpeg::{self, InfoError};
 use mjpeg_wire::meter::RateMeter;
+use tokio::sync::watch;
 
 pub use gate::RateGate;
+pub use picture::Picture;
 pub use rate::RateReport;
 pub use repeats::{RepeatFilter, SAME_FRAME_KEEPALIVE};
 
@@ -117,6 +121,8 @@ struct Inner {
     state: Mutex<SourceState>,
     /// When somebody last watched, for [`LINGER`].
     last_watched: Mutex<Instant>,
+    /// The picture asked of the source (size, orientation), changed by the controls.
+    picture: watch::Sender<Picture>,
 }
 
 impl Publisher {
@@ -141,6 +147,7 @@ impl Publisher {
                 meter: Mutex::new(RateMeter::new(Duration::from_secs(1))),
                 state: Mutex::new(SourceState::default()),
                 last_watched: Mutex::new(Instant::now()),
+                picture: watch::Sender::new(Picture::default()),
             }),
         }
     }
@@ -230,6 +237,9 @@ impl Publisher {
     /// Publishes a JPEG of known `(width, height)` that is valid: we encoded it, or checked
     /// it when a recording was loaded. Returns its sequence number.
     pub fn publish_valid(&self, jpeg: Bytes, captured: SystemTime, size: (u16, u16)) -> u64 {
+        // Turned or mirrored by the controls, and not by the source: say so in the frame.
+        let tag = exif::tag(self.inner.picture.borrow().marked);
+        let jpeg = exif::mark(jpeg, tag);
         let seq = self.inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Instant::now();
         lock(&self.inner.meter).record(now, jpeg.len());
@@ -237,6 +247,19 @@ impl Publisher {
         self.inner.broadcast.send(jpeg, captured, seq, size);
         tracing::trace!(seq, "frame published");
         seq
+    }
+
+    /// Asks the source for frames of another size or orientation from its next frame on.
+    pub fn set_picture(&self, picture: Picture) {
+        self.inner.picture.send_replace(picture);
+    }
+
+    /// The picture asked of the source, marked as changed so that a source reading it
+    /// at start takes it in as it finds it.
+    pub fn watch_picture(&self) -> watch::Receiver<Picture> {
+        let mut rx = self.inner.picture.subscribe();
+        rx.mark_changed();
+        rx
     }
 
     /// Records what the source says of itself.

@@ -15,7 +15,7 @@ use mjpeg_wire::jpeg::{self, Splitter};
 use mjpeg_wire::multipart::Parser;
 
 use super::error::SourceError;
-use super::frame_source::{FrameSource, Running};
+use super::frame_source::{Capabilities, FrameSource, Running};
 use super::pacer::Pacer;
 use crate::publish::Publisher;
 use crate::shutdown::Shutdown;
@@ -108,6 +108,14 @@ impl FrameSource for FileSource {
             self.kind,
             self.frames.len()
         )
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        // Frames are replayed as recorded: only the pace is ours.
+        Capabilities {
+            paced: true,
+            ..Capabilities::default()
+        }
     }
 
     fn start(

@@ -9,7 +9,8 @@ use std::time::{Instant, SystemTime};
 use super::draw::{Canvas, wall_clock};
 use super::encode::JpegEncoder;
 use super::error::SourceError;
-use super::frame_source::{FrameSource, Running};
+use super::frame_source::{Capabilities, FrameSource, Running};
+use super::orient::Orientation;
 use super::pacer::Pacer;
 use super::spec::Scene;
 use crate::publish::Publisher;
@@ -41,8 +42,10 @@ impl PatternSource {
     }
 
     fn run(self, publisher: Publisher, shutdown: Shutdown) {
-        let Size { width, height } = self.size;
-        let mut canvas = Pattern::new(self.size);
+        let mut size = self.size;
+        let mut orientation = Orientation::default();
+        let mut picture = publisher.watch_picture();
+        let mut canvas = Pattern::new(size);
         let mut encoder = JpegEncoder::new();
         let mut pacer = Pacer::new(publisher.clone(), shutdown);
         let mut count = 0u64;
@@ -50,6 +53,17 @@ impl PatternSource {
         // Its quality is ours to set: rate control turns it down before dropping frames.
         publisher.gate().set_encodes(true);
         while pacer.wait_turn() {
+            // A new size or orientation from the controls takes effect with this frame;
+            // clients stay connected and simply get frames of the new shape.
+            if picture.has_changed().unwrap_or(false) {
+                let asked = *picture.borrow_and_update();
+                orientation = asked.orientation;
+                if let Some(new) = asked.size.filter(|s| *s != size) {
+                    tracing::info!(from = %size, to = %new, "test pattern resized");
+                    size = new;
+                    canvas = Pattern::new(size);
+                }
+            }
             let captured = SystemTime::now();
             count += 1;
             canvas.draw(count, captured, self.banner);
@@ -60,7 +74,9 @@ impl PatternSource {
             // sequence number `/stats` reports as `newest_frame`.
             canvas.draw_strip(count);
             let quality = publisher.quality();
-            match encoder.encode_rgb(canvas.rgb(), width, height, quality) {
+            let rgb = orientation.apply(canvas.rgb(), size);
+            let Size { width, height } = orientation.oriented_size(size);
+            match encoder.encode_rgb(&rgb, width, height, quality) {
                 Ok(jpeg) => {
                     publisher.publish_valid(jpeg, captured, (width, height));
                 }
@@ -76,6 +92,15 @@ impl FrameSource for PatternSource {
         match self.banner {
             Some(b) if b.starts_with("NO CAMERA") => "test pattern (no camera found)".into(),
             _ => "test pattern".into(),
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            encodes: true,
+            orients: true,
+            resizes: true,
+            paced: true,
         }
     }
 

@@ -10,7 +10,7 @@
 //! live frame is, byte for byte, one of the camera's source files (with the standard
 //! Huffman tables inserted where a file has none, as pi-server does), and in the order the
 //! camera sent them. Output is one JSON object on stdout (with the time from the request to the first
-//! frame).
+//! frame, and each second's mean luma).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -55,6 +55,10 @@ struct Cli {
     /// Write the first `--save-frames` live frames to this file, concatenated.
     #[arg(long)]
     save: Option<std::path::PathBuf>,
+    /// Report each second's mean luma of the live frames decoded (for checks of a
+    /// camera's brightness); off by default, as it costs the emulated CPU of a VM.
+    #[arg(long)]
+    luma: bool,
     /// How many frames `--save` keeps.
     #[arg(long, default_value_t = 4)]
     save_frames: usize,
@@ -131,6 +135,34 @@ struct Second {
     bad: u32,
     /// Frames that were decoded (the others had their structure checked).
     decoded: u32,
+    /// Mean luma (0-255, BT.601 weights) of the live frames decoded in this second: what
+    /// a camera's brightness control changes (`null` when none was decoded).
+    luma: Option<f64>,
+    #[serde(skip)]
+    luma_frames: u32,
+}
+
+impl Second {
+    /// Takes a live frame's mean luma into the second's mean.
+    fn add_luma(&mut self, luma: f64) {
+        self.luma_frames += 1;
+        let mean = self.luma.unwrap_or(0.0);
+        self.luma = Some(mean + (luma - mean) / f64::from(self.luma_frames));
+    }
+}
+
+/// Mean luma of RGB pixels, over one pixel in 7 (plenty for a mean, and 7 is prime to
+/// any row length a camera has, so the samples spread over every column).
+fn mean_luma(rgb: &[u8]) -> f64 {
+    let samples: Vec<f64> = rgb
+        .chunks_exact(3)
+        .step_by(7)
+        .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+        .collect();
+    if samples.is_empty() {
+        return 0.0;
+    }
+    samples.iter().sum::<f64>() / samples.len() as f64
 }
 
 fn main() {
@@ -224,10 +256,13 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
             let slot = ((start.elapsed().as_secs_f64()) as usize).min(seconds.len() - 1);
             let second = &mut seconds[slot];
             count += 1;
+            let mut luma = None;
             let checked = if count.is_multiple_of(u64::from(cli.decode_every)) {
                 second.decoded += 1;
                 let mut decoder = JpegDecoder::new(ZCursor::new(&body[..]));
-                decoder.decode().ok().and_then(|_| decoder.dimensions())
+                let pixels = decoder.decode().ok();
+                luma = pixels.as_deref().filter(|_| cli.luma).map(mean_luma);
+                pixels.and_then(|_| decoder.dimensions())
             } else {
                 jpeg::info(body)
                     .ok()
@@ -245,6 +280,9 @@ fn run(cli: &Cli) -> anyhow::Result<serde_json::Value> {
                         second.no_signal += 1;
                     } else {
                         second.live += 1;
+                        if let Some(l) = luma {
+                            second.add_luma(l);
+                        }
                         if let Some(m) = matches.as_mut() {
                             m.check(body);
                         }

@@ -7,6 +7,9 @@
 //!   nginx, which people already have; our viewer against ffmpeg's MJPEG server and the
 //!   original recipe, directly and through a pi-server relay.
 //! - `relay`: `--source http://`, one upstream connection for many viewers.
+//! - `controls`: `/api/controls`, the live settings: kinds, ranges, refusals, who may
+//!   write, a size change on a connected client, `--save-controls` across a restart;
+//!   `controls_page`: the index page's panel in Chromium.
 //! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!
 //! The binaries are the ones `cargo test --workspace` builds next to this test.
@@ -14,6 +17,8 @@
 // In tests a panic is the failure report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod controls;
+mod controls_page;
 mod players;
 mod rate_control;
 mod relay;

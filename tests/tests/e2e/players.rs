@@ -108,7 +108,7 @@ fn chromium_runs_the_index_page_and_pulls_the_stream() {
 /// Headless Chromium driven over its DevTools protocol (`cdp.py`): one JSON sample of the
 /// page's own view of itself at each of `seconds`, and a screenshot at the end. `None`
 /// when Chromium or the DevTools client is missing (the test is skipped).
-fn chromium_samples(
+pub(crate) fn chromium_samples(
     url: &str,
     screenshot: &std::path::Path,
     seconds: &[f64],
@@ -124,7 +124,18 @@ fn chromium_probe(
     seconds: &[f64],
 ) -> Option<Vec<serde_json::Value>> {
     let seconds: Vec<String> = seconds.iter().map(f64::to_string).collect();
-    let out = cdp_command(options, url, screenshot, &seconds)?
+    cdp_samples(options, url, screenshot, &seconds)
+}
+
+/// Runs `cdp.py` with `options` on `url` for `samples` (seconds, or `until:EXPR`) and
+/// returns its samples; `None` when Chromium or the DevTools client is missing.
+pub(crate) fn cdp_samples(
+    options: &[&str],
+    url: &str,
+    screenshot: &std::path::Path,
+    samples: &[String],
+) -> Option<Vec<serde_json::Value>> {
+    let out = cdp_command(options, url, screenshot, samples)?
         .output()
         .expect("run cdp.py");
     assert!(

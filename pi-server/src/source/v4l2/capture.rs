@@ -46,12 +46,20 @@ pub enum Ended {
     Idle,
     /// The camera failed or is gone.
     Lost(OpenError),
+    /// Another size or frame rate was asked for (the controls): open it again with them.
+    Renegotiate,
 }
 
-/// Streams until the camera fails, nobody watches, or shutdown.
-pub fn run(capture: &mut Capture, publisher: &Publisher, shutdown: &Shutdown) -> Ended {
+/// Streams until the camera fails, nobody watches, or shutdown; `serve` is handed the
+/// device between frames, to apply changes of its controls.
+pub fn run(
+    capture: &mut Capture,
+    publisher: &Publisher,
+    shutdown: &Shutdown,
+    serve: &mut dyn FnMut(&v4l::Device),
+) -> Ended {
     let mut order = Order::default();
-    let ended = capture_loop(capture, publisher, shutdown, &mut order);
+    let ended = capture_loop(capture, publisher, shutdown, &mut order, serve);
     if order.missed > 0 || order.late > 0 {
         tracing::info!(
             missed = order.missed,
@@ -68,6 +76,7 @@ fn capture_loop(
     publisher: &Publisher,
     shutdown: &Shutdown,
     order: &mut Order,
+    serve: &mut dyn FnMut(&v4l::Device),
 ) -> Ended {
     let granted = capture.granted;
     // Rate control's lever: JPEG quality for frames we encode and for MJPEG cameras with a
@@ -88,6 +97,10 @@ fn capture_loop(
             applied: None,
         },
     };
+    // What this session was opened with: a change (from the controls) ends it.
+    let mut picture = publisher.watch_picture();
+    picture.borrow_and_update();
+    let fps = publisher.gate().fps();
     let handle = capture.stream.handle();
     let mut last_frame = Instant::now();
     let mut skipped_stale = 0u64;
@@ -97,6 +110,10 @@ fn capture_loop(
         }
         if !publisher.is_watched() {
             return Ended::Idle;
+        }
+        serve(&capture.dev);
+        if picture.has_changed().unwrap_or(false) || publisher.gate().fps() != fps {
+            return Ended::Renegotiate;
         }
         match wait_for_buffer(&handle) {
             Ok(true) => last_frame = Instant::now(),

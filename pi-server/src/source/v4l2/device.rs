@@ -129,18 +129,7 @@ fn describe(dev: &Device) -> io::Result<Probe> {
             .iter()
             .filter_map(|d| {
                 let info = control_info(d)?;
-                let current = match dev.control(d.id) {
-                    Ok(control::Control {
-                        value: control::Value::Integer(v),
-                        ..
-                    }) => Some(v),
-                    Ok(control::Control {
-                        value: control::Value::Boolean(b),
-                        ..
-                    }) => Some(i64::from(b)),
-                    _ => None,
-                };
-                Some((info, current))
+                Some((info, current_value(dev, d.id)))
             })
             .collect()
     } else {
@@ -203,7 +192,23 @@ fn sizes_of(dev: &Device, fourcc: FourCC) -> (Sizes, Vec<Vec<f64>>) {
     (Sizes::Discrete(discrete), rates)
 }
 
-fn control_info(d: &Description) -> Option<ControlInfo> {
+/// A control's value, when it reads as a number (integers, booleans, menus).
+pub(super) fn current_value(dev: &Device, id: u32) -> Option<i64> {
+    match dev.control(id) {
+        Ok(control::Control {
+            value: control::Value::Integer(v),
+            ..
+        }) => Some(v),
+        Ok(control::Control {
+            value: control::Value::Boolean(b),
+            ..
+        }) => Some(i64::from(b)),
+        _ => None,
+    }
+}
+
+/// What `d` is as a control we may set, or `None` for a heading or a disabled control.
+pub(super) fn control_info(d: &Description) -> Option<ControlInfo> {
     // Disabled controls and class headings are not controls anyone can set.
     if d.flags.contains(control::Flags::DISABLED) || d.typ == control::Type::CtrlClass {
         return None;

@@ -18,6 +18,7 @@ mod device;
 mod format;
 mod identity;
 pub mod list;
+pub mod live;
 mod order;
 mod pool;
 
@@ -27,15 +28,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 pub use super::no_signal::NO_SIGNAL_COMMENT;
-pub use controls::{ControlSetting, ControlSyntaxError};
+pub use controls::{ControlInfo, ControlKind, ControlSetting, ControlSyntaxError};
 pub use device::{OpenError, Request};
 pub use format::PixelFormat;
 
 use self::capture::{Ended, STALL};
 use self::device::Capture;
 use self::identity::Identity;
+use self::live::{CameraLink, Desk};
 use super::error::SourceError;
-use super::frame_source::{FrameSource, Running};
+use super::frame_source::{Capabilities, FrameSource, Running};
 use super::no_signal::NoSignal;
 use crate::publish::{Publisher, SourceState};
 use crate::shutdown::Shutdown;
@@ -54,6 +56,9 @@ pub struct V4l2Source {
     first: Option<Box<Capture>>,
     /// Which camera it is, once it was opened: what is looked for when it comes back.
     identity: Option<Identity>,
+    /// The camera's controls for `/api/controls`; `desk` is the capture thread's end.
+    link: CameraLink,
+    desk: Desk,
 }
 
 impl V4l2Source {
@@ -77,11 +82,17 @@ impl V4l2Source {
                 });
             }
         };
+        let (link, desk) = live::link();
+        if let Some(capture) = &first {
+            desk.refresh(&capture.dev);
+        }
         Ok(V4l2Source {
             path: path.to_path_buf(),
             request,
             first,
             identity: None,
+            link,
+            desk,
         })
     }
 
@@ -100,12 +111,15 @@ impl V4l2Source {
         Ok((capture, path))
     }
 
-    /// Waits, the camera closed, until somebody watches (true) or the server stops.
-    fn idle(&self, publisher: &Publisher, shutdown: &Shutdown) -> bool {
+    /// Waits, the camera closed, until somebody watches (true) or the server stops;
+    /// changes of the camera's controls are applied meanwhile.
+    fn idle(&mut self, publisher: &Publisher, shutdown: &Shutdown) -> bool {
         while !shutdown.is_triggered() {
             if publisher.wait_for_viewer(IDLE_CHECK) {
                 return true;
             }
+            self.desk
+                .serve_closed(&self.path, &mut self.request.controls);
         }
         false
     }
@@ -118,6 +132,12 @@ impl V4l2Source {
         let mut lost_since: Option<SystemTime> = None;
         let mut next_card = Instant::now();
         while !shutdown.is_triggered() {
+            // The size and rate asked for now (the controls may have changed them).
+            if let Some(size) = publisher.watch_picture().borrow().size {
+                self.request.width = u32::from(size.width);
+                self.request.height = u32::from(size.height);
+            }
+            self.request.fps = publisher.gate().fps();
             let opened = match self.first.take() {
                 Some(capture) => Ok((*capture, self.path.clone())),
                 None => self.reopen(),
@@ -137,12 +157,25 @@ impl V4l2Source {
                     }
                     publisher.set_state(SourceState::LiveAs(live.clone()));
                     card.size = (granted.width, granted.height);
+                    let (desk, remembered) = (&self.desk, &mut self.request.controls);
                     let ended = guarded(|| {
                         let mut capture = capture;
-                        Ok(capture::run(&mut capture, &publisher, &shutdown))
+                        let mut serve = |dev: &v4l::Device| desk.serve(dev, remembered);
+                        Ok(capture::run(
+                            &mut capture,
+                            &publisher,
+                            &shutdown,
+                            &mut serve,
+                        ))
                     });
                     match ended {
                         Ok(Ended::Shutdown) => break,
+                        Ok(Ended::Renegotiate) => {
+                            // Closed in there; clients stay connected and get the frames
+                            // of the next session.
+                            tracing::info!(device = %at.display(), "new size or frame rate asked for: opening the camera again");
+                            continue;
+                        }
                         Ok(Ended::Idle) => {
                             // The capture (and with it the device) was dropped in there.
                             tracing::info!(device = %at.display(), "nobody watching: camera stopped until a viewer comes");
@@ -187,6 +220,8 @@ impl V4l2Source {
                         next_card = Instant::now() + RETRY_EVERY;
                     }
                 }
+                self.desk
+                    .serve_closed(&self.path, &mut self.request.controls);
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
@@ -216,6 +251,24 @@ impl FrameSource for V4l2Source {
         v4l::Device::with_path(&self.path)
             .and_then(|dev| dev.query_caps())
             .map_or_else(|_| self.describe(), |caps| caps.card)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        // A new size or rate re-negotiates; quality is ours for raw formats we encode.
+        let encodes = self
+            .first
+            .as_ref()
+            .is_some_and(|c| matches!(c.granted.format, PixelFormat::Raw(_)));
+        Capabilities {
+            encodes,
+            orients: false,
+            resizes: true,
+            paced: true,
+        }
+    }
+
+    fn camera(&self) -> Option<CameraLink> {
+        Some(self.link.clone())
     }
 
     fn start(

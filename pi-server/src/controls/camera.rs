@@ -1,0 +1,111 @@
+//! The camera's own (V4L2) controls as `/api/controls` lists them, in the "camera" group,
+//! and the values the device takes for them.
+
+use serde_json::{Value, json};
+
+use super::catalogue::{Control, Group, Kind, MenuOption};
+use crate::source::v4l2::ControlKind;
+use crate::source::v4l2::live::CameraControl;
+
+/// The control as listed, or `None` for one nobody can set (read-only, compound).
+pub fn listed(c: &CameraControl) -> Option<Control> {
+    let as_json = |v: i64| match c.info.kind {
+        ControlKind::Boolean => json!(v != 0),
+        _ => json!(v),
+    };
+    let kind = match &c.info.kind {
+        _ if c.button => Kind::Button,
+        ControlKind::Integer { min, max, step } => Kind::Integer {
+            min: *min,
+            max: *max,
+            step: i64::try_from(*step).unwrap_or(1).max(1),
+        },
+        ControlKind::Boolean => Kind::Boolean,
+        ControlKind::Menu(items) => Kind::Menu {
+            options: items
+                .iter()
+                .map(|(index, name)| MenuOption {
+                    value: json!(index),
+                    label: name.clone(),
+                })
+                .collect(),
+        },
+        ControlKind::Other => return None,
+    };
+    let (default, value) = if c.button {
+        (Value::Null, Value::Null)
+    } else {
+        (
+            as_json(c.info.default),
+            c.value.map_or(Value::Null, as_json),
+        )
+    };
+    Some(Control {
+        name: c.info.name.clone(),
+        label: c.label.clone(),
+        group: Group::Camera,
+        kind,
+        default,
+        value,
+    })
+}
+
+/// The integer the device takes for a value [`Control::check`] accepted.
+pub fn device_value(checked: &Value) -> i64 {
+    match checked {
+        Value::Bool(b) => i64::from(*b),
+        other => other.as_i64().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::v4l2::live::CameraControl;
+
+    fn camera_control(kind: ControlKind, value: Option<i64>, button: bool) -> CameraControl {
+        CameraControl {
+            info: crate::source::v4l2::ControlInfo {
+                id: 0x0098_0900,
+                name: "brightness".into(),
+                kind,
+                default: 1,
+            },
+            label: "Brightness".into(),
+            value,
+            button,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_camera_control_is_listed_in_the_camera_group() {
+        let integer = ControlKind::Integer {
+            min: 0,
+            max: 255,
+            step: 1,
+        };
+        let listed_integer = listed(&camera_control(integer, Some(128), false)).unwrap();
+        assert_eq!(
+            serde_json::to_value(&listed_integer).unwrap(),
+            json!({"name": "brightness", "label": "Brightness", "group": "camera",
+                   "kind": "integer", "min": 0, "max": 255, "step": 1,
+                   "default": 1, "value": 128})
+        );
+        let boolean = listed(&camera_control(ControlKind::Boolean, Some(0), false)).unwrap();
+        assert_eq!(
+            (boolean.default, boolean.value),
+            (json!(true), json!(false))
+        );
+        let menu = ControlKind::Menu(vec![(0, "Manual".into()), (3, "Aperture Priority".into())]);
+        let menu = listed(&camera_control(menu, Some(3), false)).unwrap();
+        assert_eq!(menu.check(&json!("Manual")), Ok(json!(0)));
+        let button = listed(&camera_control(ControlKind::Other, None, true)).unwrap();
+        assert_eq!((button.kind, button.value), (Kind::Button, Value::Null));
+        // Read-only and compound controls are not listed.
+        assert!(listed(&camera_control(ControlKind::Other, Some(5), false)).is_none());
+        assert_eq!(
+            (device_value(&json!(true)), device_value(&json!(42))),
+            (1, 42)
+        );
+    }
+}
