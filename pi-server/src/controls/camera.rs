@@ -61,6 +61,7 @@ pub fn device_value(checked: &Value) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controls::Check as _;
     use crate::source::v4l2::live::CameraControl;
 
     fn camera_control(kind: ControlKind, value: Option<i64>, button: bool) -> CameraControl {

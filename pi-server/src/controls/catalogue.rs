@@ -1,77 +1,26 @@
 //! What `/api/controls` lists: each control's name, kind, range, default and value, and
 //! the check of a value given for it.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::error::ControlError;
 
-/// Whose control it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Group {
-    /// The camera's own (V4L2) controls, read from the device.
-    Camera,
-    /// pi-server's: quality, rate target, frame rate, size, rotation, flips.
-    Stream,
-}
+// The JSON's types are the wire format's, shared with the viewer that reads them.
+pub use mjpeg_wire::controls::{Control, Group, Kind, MenuOption};
 
-/// One choice of a menu.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MenuOption {
-    /// What is set and read back: a number (rotation's degrees, a V4L2 menu's index) or a
-    /// string (a size, `640x480`).
-    pub value: Value,
-    /// What a person reads.
-    pub label: String,
-}
-
-/// What kind of value a control takes, and its range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Kind {
-    /// An integer from `min` to `max`, in steps of `step` from `min`.
-    Integer {
-        /// Smallest value.
-        min: i64,
-        /// Largest value.
-        max: i64,
-        /// Step between values (at least 1).
-        step: i64,
-    },
-    /// `true` or `false`.
-    Boolean,
-    /// One of `options`, by its value (or its label).
-    Menu {
-        /// The choices.
-        options: Vec<MenuOption>,
-    },
-    /// An action: set it to `true` to press it; it has no value.
-    Button,
-}
-
-/// A control, as `/api/controls` lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Control {
-    /// What a request names it by (`quality`, `brightness`).
-    pub name: String,
-    /// What a person reads (`JPEG quality`).
-    pub label: String,
-    /// Whose control it is.
-    pub group: Group,
-    /// Its kind and range (`kind`, then `min`/`max`/`step` or `options`, flattened).
-    #[serde(flatten)]
-    pub kind: Kind,
-    /// What a reset sets (`null` for a button).
-    pub default: Value,
-    /// The value in force (`null` for a button).
-    pub value: Value,
-}
-
-impl Control {
+/// The server's side of a control: checking a value given for it. (A trait because the
+/// type is `mjpeg_wire`'s.)
+pub trait Check {
     /// The value to set for `given` (a menu's label becomes its value), or why it is
-    /// refused. `null` (the reset form) is not for this check: see [`Control::reset_value`].
-    pub fn check(&self, given: &Value) -> Result<Value, ControlError> {
+    /// refused. `null` (the reset form) is not for this check: see [`Check::reset_value`].
+    fn check(&self, given: &Value) -> Result<Value, ControlError>;
+
+    /// What `null` (reset) sets: the default; a button has none to go back to.
+    fn reset_value(&self) -> Result<Value, ControlError>;
+}
+
+impl Check for Control {
+    fn check(&self, given: &Value) -> Result<Value, ControlError> {
         let wrong_type = |expected: &str| ControlError::WrongType {
             name: self.name.clone(),
             expected: expected.to_string(),
@@ -127,8 +76,7 @@ impl Control {
         }
     }
 
-    /// What `null` (reset) sets: the default; a button has none to go back to.
-    pub fn reset_value(&self) -> Result<Value, ControlError> {
+    fn reset_value(&self) -> Result<Value, ControlError> {
         match self.kind {
             Kind::Button => Err(ControlError::WrongType {
                 name: self.name.clone(),

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
-pub use catalogue::{Control, Group, Kind, MenuOption};
+pub use catalogue::{Check, Control, Group, Kind, MenuOption};
 pub use error::ControlError;
 pub use stream::StreamSettings;
 

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt as _, Full, Limited};
+use mjpeg_wire::controls::Refusal;
 
 use super::routes::{json, unauthorized};
 use super::state::{AppState, Body};
@@ -136,10 +137,15 @@ fn refused(e: &ControlError) -> Response<Body> {
     error(e.status(), &e.to_string(), e.control())
 }
 
-/// `{"error": MESSAGE, "control": NAME}` with `status`.
+/// `{"error": MESSAGE, "control": NAME}` (the wire format's [`Refusal`]) with `status`.
 fn error(status: StatusCode, message: &str, control: Option<&str>) -> Response<Body> {
-    let body = serde_json::json!({ "error": message, "control": control });
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())).boxed_unsync());
+    let refusal = Refusal {
+        error: message.to_string(),
+        control: control.map(str::to_string),
+    };
+    // A struct of two strings always serializes.
+    let body = serde_json::to_string(&refusal).unwrap_or_default();
+    let mut r = Response::new(Full::new(Bytes::from(body)).boxed_unsync());
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,

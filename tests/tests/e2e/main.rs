@@ -10,6 +10,8 @@
 //! - `controls`: `/api/controls`, the live settings: kinds, ranges, refusals, who may
 //!   write, a size change on a connected client, `--save-controls` across a restart;
 //!   `controls_page`: the index page's panel in Chromium.
+//! - `viewer_controls`: the viewer's controls panel (egui_kittest, no display) changing the
+//!   real server's settings.
 //! - `rate_control`: `--target-kbps` held through scene changes; `?kbps=N` per client.
 //!
 //! The binaries are the ones `cargo test --workspace` builds next to this test.
@@ -25,4 +27,5 @@ mod relay;
 mod server_process;
 mod support;
 mod viewer_and_server;
+mod viewer_controls;
 mod viewer_errors;
