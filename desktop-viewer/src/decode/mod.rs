@@ -1,5 +1,8 @@
-//! JPEG to texture-ready RGBA, off the UI thread, with zune-jpeg writing straight into the
-//! `Color32` pixels egui uploads (no intermediate RGB buffer, no copy).
+//! JPEG to texture-ready RGBA, off the UI thread, with zune-jpeg (`zune.rs`; or
+//! libjpeg-turbo, `turbo.rs`, with `--features turbojpeg`) writing straight into the
+//! `Color32` pixels egui uploads (no intermediate RGB buffer, no copy). A frame marked with
+//! an EXIF orientation (pi-server turns passed-through frames that way) is turned as a
+//! browser turns it (`orient.rs`).
 //!
 //! Webcam frames that leave out their Huffman tables (AVI1, no DHT) get the standard ones
 //! from the wire crate first, as the server does for frames it passes through: zune-jpeg
@@ -12,6 +15,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use eframe::egui::{Color32, ColorImage};
+use mjpeg_wire::jpeg::exif;
+
+mod orient;
 
 #[cfg(feature = "turbojpeg")]
 mod turbo;
@@ -52,6 +58,8 @@ pub fn decode_rgba(jpeg: &[u8], buffer: Vec<Color32>) -> Result<ColorImage, Deco
     // network: a panic here must cost one frame, not the viewer.
     catch_unwind(AssertUnwindSafe(|| decode_inner(jpeg, buffer)))
         .unwrap_or(Err(DecodeError::DecoderPanicked))
+        // Turned as its EXIF mark says (a frame pi-server passes through and turns that way).
+        .map(|image| orient::oriented(image, exif::orientation(jpeg)))
 }
 
 /// Makes `pixels` `count` long for a decoder to write every pixel of a whole frame into: a

@@ -5,7 +5,7 @@
 //! 156 turned a 320x240 frame marked 6 into a 240x320 picture on the index page; see
 //! pi-server/README.md for Firefox); a viewer that decodes JPEGs itself must read it.
 
-use bytes::{BufMut as _, Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::source::orient::{Orientation, Rotation};
 
@@ -30,24 +30,10 @@ pub fn tag(o: Orientation) -> u8 {
 }
 
 /// `jpeg` with an APP1 EXIF segment saying Orientation `tag` right after its SOI; unchanged
-/// when the tag is 1 (as captured) or the data does not start with SOI.
+/// when the tag is 1 (as captured) or the data does not start with SOI. The segment is the
+/// wire crate's, which the viewer reads.
 pub fn mark(jpeg: Bytes, tag: u8) -> Bytes {
-    if tag <= 1 || tag > 8 || !jpeg.starts_with(&[0xFF, 0xD8]) {
-        return jpeg;
-    }
-    // "Exif\0\0", a big-endian TIFF header whose first IFD (at offset 8) holds one entry,
-    // Orientation (0x0112), a SHORT, then no next IFD.
-    let mut segment: [u8; 36] = [
-        0xFF, 0xE1, 0x00, 0x22, b'E', b'x', b'i', b'f', 0, 0, b'M', b'M', 0x00, 0x2A, 0x00, 0x00,
-        0x00, 0x08, 0x00, 0x01, 0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00,
-    ];
-    segment[29] = tag;
-    let mut out = BytesMut::with_capacity(jpeg.len() + segment.len());
-    out.put_slice(&jpeg[..2]);
-    out.put_slice(&segment);
-    out.put_slice(&jpeg[2..]);
-    out.freeze()
+    mjpeg_wire::jpeg::exif::with_orientation(jpeg, tag)
 }
 
 #[cfg(test)]

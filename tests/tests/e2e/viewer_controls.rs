@@ -91,3 +91,17 @@ fn a_control_changed_in_the_viewers_panel_is_the_servers_and_the_picture_follows
         "same connection"
     );
 }
+
+/// pi-server turns frames it passes through by an EXIF mark, not by re-encoding them; the
+/// viewer turns them as browsers do.
+#[test]
+fn a_passed_through_stream_turned_by_the_server_is_turned_in_the_viewer() {
+    let server = Server::start(&["--source", controls::RECORDING, "--open-controls"]);
+    let turned = controls::put(server.addr, r#"{"rotation": 90}"#, &[]);
+    assert_eq!(turned.status, 200, "{}", turned.body);
+    let out = crate::support::viewer(&server.url("/stream.mjpg"), 2.0);
+    let s = crate::support::summary(&out);
+    // The recording is 320x240.
+    assert_eq!(s["resolution"], serde_json::json!([240, 320]), "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
