@@ -48,20 +48,8 @@ impl CameraList {
 
 /// A camera as one JSON object: what `--discover` prints and scripts read.
 pub fn to_json(advert: &Advert) -> serde_json::Value {
-    serde_json::json!({
-        "name": advert.name,
-        "host": advert.host,
-        "addresses": advert.addresses,
-        "port": advert.port,
-        "stream": advert.stream_url(),
-        "page": advert.page_url(),
-        "width": advert.size.map(|s| s.0),
-        "height": advert.size.map(|s| s.1),
-        "fps": advert.fps,
-        "auth": advert.auth.required(),
-        "tls": advert.tls,
-        "version": advert.version,
-    })
+    // A struct of plain fields always serializes.
+    serde_json::to_value(advert.listing()).unwrap_or_default()
 }
 
 /// `--discover`: browses for `duration`, printing a JSON line for every camera that

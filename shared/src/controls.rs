@@ -1,5 +1,5 @@
 //! The live controls' JSON (`/api/controls`), one definition for the server that serves it
-//! and the viewer that draws a panel from it (feature `controls`: serde).
+//! and the viewer that draws a panel from it (feature `json`: serde).
 //!
 //! `GET` answers a list of [`Control`]s; `PUT`/`POST` take an object of `{"name": value}`
 //! (`null` resets one to its default) and answer the list with the values now in force, or a

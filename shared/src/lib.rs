@@ -10,7 +10,7 @@
 //! - [`meter`]: frames-per-second and kbit/s over a sliding window, plus totals.
 //! - [`discovery`]: how a camera announces itself on the LAN (DNS-SD records; with the
 //!   `mdns` feature, the multicast responder and browser).
-//! - `controls` (feature `controls`): the live controls' JSON, `/api/controls`.
+//! - `controls` (feature `json`): the live controls' JSON, `/api/controls`.
 //! - [`duration`]: the one duration syntax of both binaries' flags (`10s`, `250ms`, `2`).
 //! - [`strip`]: the test pattern's machine-readable frame number, painted by the server and
 //!   read by tests from pixels.
@@ -19,7 +19,7 @@
 //! a slice of it, never copied.
 
 mod chunks;
-#[cfg(feature = "controls")]
+#[cfg(feature = "json")]
 pub mod controls;
 pub mod discovery;
 pub mod duration;

@@ -156,22 +156,7 @@ fn cameras(state: &AppState) -> serde_json::Value {
         .as_ref()
         .map(|n| n.others())
         .unwrap_or_default();
-    let list: Vec<serde_json::Value> = others
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "name": c.name,
-                "host": c.host,
-                "page": c.page_url(),
-                "stream": c.stream_url(),
-                "width": c.size.map(|s| s.0),
-                "height": c.size.map(|s| s.1),
-                "fps": c.fps,
-                "auth": c.auth.required(),
-                "tls": c.tls,
-            })
-        })
-        .collect();
+    let list: Vec<_> = others.iter().map(|c| c.listing()).collect();
     serde_json::json!({ "discovery": state.neighbours.is_some(), "cameras": list })
 }
 

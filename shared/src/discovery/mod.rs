@@ -191,6 +191,26 @@ impl Advert {
     pub fn page_url(&self) -> String {
         format!("{}/", self.base_url())
     }
+
+    /// The camera as both sides list it in JSON (pi-server's `/api/cameras`, the viewer's
+    /// `--discover`), so the two lists read alike.
+    #[cfg(feature = "json")]
+    pub fn listing(&self) -> Listing<'_> {
+        Listing {
+            name: &self.name,
+            host: &self.host,
+            addresses: &self.addresses,
+            port: self.port,
+            page: self.page_url(),
+            stream: self.stream_url(),
+            width: self.size.map(|s| s.0),
+            height: self.size.map(|s| s.1),
+            fps: self.fps,
+            auth: self.auth.required(),
+            tls: self.tls,
+            version: &self.version,
+        }
+    }
 }
 
 fn is_link_local_v6(a: &IpAddr) -> bool {
@@ -221,6 +241,36 @@ pub fn fit_name(name: &str) -> String {
         end -= 1;
     }
     name[..end].trim_end().to_string()
+}
+
+/// A camera in a JSON list ([`Advert::listing`]).
+#[cfg(feature = "json")]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Listing<'a> {
+    /// The name people see.
+    pub name: &'a str,
+    /// The host its record names.
+    pub host: &'a str,
+    /// Its addresses.
+    pub addresses: &'a [IpAddr],
+    /// The HTTP port.
+    pub port: u16,
+    /// Its page's URL.
+    pub page: String,
+    /// Its stream's URL.
+    pub stream: String,
+    /// Picture width, when known.
+    pub width: Option<u32>,
+    /// Picture height, when known.
+    pub height: Option<u32>,
+    /// Frames per second, when known.
+    pub fps: Option<f64>,
+    /// Whether it asks for a login.
+    pub auth: bool,
+    /// Whether it speaks HTTPS.
+    pub tls: bool,
+    /// The server's version.
+    pub version: &'a str,
 }
 
 #[cfg(test)]
