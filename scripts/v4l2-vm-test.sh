@@ -15,8 +15,9 @@
 #      /dev/video0 as a USB unplug does) gives the connected client "no signal" frames, and
 #      re-binding it gives live frames again on the same connection;
 #   5. live controls (/api/controls): the camera's brightness set through the API darkens
-#      the frames a connected client decodes (mean luma), and a new size re-negotiates the
-#      camera while that client stays connected and gets frames of the new size.
+#      the frames a connected client decodes (mean luma), a new size re-negotiates the
+#      camera while that client stays connected and gets frames of the new size, and a
+#      rotation of 180 is done by the camera's own flips (no EXIF mark), one of 90 by a mark.
 # It also reports pi-server's CPU time per captured frame in the guest.
 #
 # usage: scripts/v4l2-vm-test.sh [--keep]       (--keep: leave the guest files in $work)
@@ -144,6 +145,13 @@ sleep 4
 echo "RESULT controls-size $(api '{"size": "1280x720"}')"
 wait $probe
 echo "RESULT controls {\"probe\": $(cat /tmp/controls.json), \"stats\": $(stats)}"
+# Rotation: a half turn is the camera's own two flips; a quarter turn, an EXIF mark.
+for degrees in 180 90; do
+  echo "RESULT controls-rotation-$degrees $(api "{\"rotation\": $degrees}")"
+  sleep 1
+  wget -qO /tmp/turned.jpg http://127.0.0.1:8000/snapshot.jpg
+  echo "SNAPSHOT $degrees $(od -An -tx1 -N4 /tmp/turned.jpg | tr -d ' \n')"
+done
 kill $server; wait $server
 sed 's/^/  server: /' /tmp/server.log
 echo "VM-DONE"
@@ -266,6 +274,17 @@ if r is not None and "error" not in r["probe"] and dark is not None and resized 
     check(sum(s["live"] for s in secs[10:]) > 0, "controls: live frames after the size change")
 else:
     check(False, f"controls: the guest's probe failed ({r and r['probe']})")
+for degrees, flips, marked in [(180, True, False), (90, False, True)]:
+    answer = result(f"controls-rotation-{degrees}")
+    m = re.search(rf"^SNAPSHOT {degrees} (\w+)$", log, re.M)
+    if answer is None or m is None:
+        check(False, f"controls: rotation {degrees} not reported")
+        continue
+    camera = {c["name"]: c["value"] for c in answer if c["group"] == "camera"}
+    check(camera.get("horizontal_flip") is flips and camera.get("vertical_flip") is flips,
+          f"controls: rotation {degrees}: the camera's flips are {flips}")
+    check((m.group(1) == "ffd8ffe1") is marked,
+          f"controls: rotation {degrees}: {'an' if marked else 'no'} EXIF mark (frame starts {m.group(1)})")
 
 finish("v4l2-vm-test")
 JUDGE

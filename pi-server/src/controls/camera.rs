@@ -4,8 +4,28 @@
 use serde_json::{Value, json};
 
 use super::catalogue::{Control, Group, Kind, MenuOption};
+use crate::source::orient::{Orientation, Rotation};
 use crate::source::v4l2::ControlKind;
 use crate::source::v4l2::live::CameraControl;
+
+/// V4L2_CID_HFLIP and V4L2_CID_VFLIP: a camera that mirrors its own picture.
+pub const FLIPS: (u32, u32) = (0x0098_0914, 0x0098_0915);
+
+/// `o` done where it costs least on a camera that flips: the camera's own flips (left-right,
+/// top-bottom), and what is left for the EXIF mark (no rotation, or a quarter turn).
+/// A half turn is both flips, so only 90° and 270° need a mark.
+pub fn split(o: Orientation) -> ((bool, bool), Orientation) {
+    let half = matches!(o.rotation, Rotation::UpsideDown | Rotation::Left);
+    let left = Orientation {
+        rotation: if matches!(o.rotation, Rotation::Right | Rotation::Left) {
+            Rotation::Right
+        } else {
+            Rotation::Upright
+        },
+        ..Orientation::default()
+    };
+    ((o.hflip != half, o.vflip != half), left)
+}
 
 /// The control as listed, or `None` for one nobody can set (read-only, compound).
 pub fn listed(c: &CameraControl) -> Option<Control> {
@@ -76,6 +96,45 @@ mod tests {
             value,
             button,
         }
+    }
+
+    #[test]
+    fn a_flipping_camera_and_a_quarter_turn_mark_show_every_orientation() {
+        use crate::size::Size;
+        let rgb: Vec<u8> = (0..6u8).flat_map(|n| [n, 0, 0]).collect();
+        let size = Size {
+            width: 3,
+            height: 2,
+        };
+        for rotation in Rotation::ALL {
+            for (hflip, vflip) in [(false, false), (true, false), (false, true), (true, true)] {
+                let wanted = Orientation {
+                    rotation,
+                    hflip,
+                    vflip,
+                };
+                let ((h, v), marked) = split(wanted);
+                let flipped = Orientation {
+                    hflip: h,
+                    vflip: v,
+                    ..Orientation::default()
+                }
+                .apply(&rgb, size)
+                .into_owned();
+                assert_eq!(
+                    marked.apply(&flipped, size),
+                    wanted.apply(&rgb, size),
+                    "{wanted:?}"
+                );
+                assert!(!marked.hflip && !marked.vflip);
+            }
+        }
+        // A half turn needs no mark at all.
+        let half = Orientation {
+            rotation: Rotation::UpsideDown,
+            ..Orientation::default()
+        };
+        assert_eq!(split(half), ((true, true), Orientation::default()));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use error::ControlError;
 pub use stream::StreamSettings;
 
 use crate::lock::lock;
-use crate::publish::Publisher;
+use crate::publish::{Picture, Publisher};
 use crate::source::Capabilities;
 use crate::source::v4l2::live::CameraLink;
 
@@ -81,7 +81,8 @@ impl Controls {
                 state_file: settings.state_file.clone(),
             }),
         };
-        controls.inner.publisher.set_picture(defaults.picture(caps));
+        let picture = controls.picture(&defaults);
+        controls.inner.publisher.set_picture(picture);
         if let Some(path) = &settings.state_file {
             match state_file::load(path) {
                 Ok(mut saved) => {
@@ -195,10 +196,17 @@ impl Controls {
                 next.set(name, &value);
             }
         }
-        if let Some(link) = &self.inner.camera
-            && !for_camera.is_empty()
+        let mut ids = self.camera_ids(&for_camera);
+        // A camera that flips its own picture does the flips (and half turns) itself.
+        if let Some((h_id, v_id)) = self.camera_flips()
+            && next.orientation != current.orientation
         {
-            let ids = self.camera_ids(&for_camera);
+            let ((h, v), _) = camera::split(next.orientation);
+            ids.extend([(h_id, i64::from(h)), (v_id, i64::from(v))]);
+        }
+        if let Some(link) = &self.inner.camera
+            && !ids.is_empty()
+        {
             link.set(ids).map_err(|e| ControlError::Camera(e.0))?;
         }
         self.push(&current, &next);
@@ -258,10 +266,31 @@ impl Controls {
         if new.fps != old.fps {
             gate.set_fps(new.fps);
         }
-        let caps = self.inner.caps;
-        if new.picture(caps) != old.picture(caps) {
-            self.inner.publisher.set_picture(new.picture(caps));
+        let (was, now) = (self.picture(old), self.picture(new));
+        if now != was {
+            self.inner.publisher.set_picture(now);
         }
+    }
+
+    /// What the source and the publisher are asked for: with a camera that flips, the
+    /// publisher marks only what is left of the orientation (a quarter turn).
+    fn picture(&self, settings: &StreamSettings) -> Picture {
+        let mut picture = settings.picture(self.inner.caps);
+        if self.camera_flips().is_some() {
+            picture.marked = camera::split(settings.orientation).1;
+        }
+        picture
+    }
+
+    /// The camera's own flip controls, when it has both and the source does not turn
+    /// its frames itself.
+    fn camera_flips(&self) -> Option<(u32, u32)> {
+        if self.inner.caps.orients {
+            return None;
+        }
+        let known = self.inner.camera.as_ref()?.list();
+        let has = |id| known.iter().any(|c| c.info.id == id && !c.button);
+        (has(camera::FLIPS.0) && has(camera::FLIPS.1)).then_some(camera::FLIPS)
     }
 
     /// Keeps the values that differ from their defaults (`--save-controls`); a failure is

@@ -39,7 +39,18 @@ where
     }
     let reset = req.uri().path() == "/api/controls/reset";
     match (req.method(), reset) {
-        (&Method::GET | &Method::HEAD, false) => return json(&state.controls.list()),
+        (&Method::GET | &Method::HEAD, false) => {
+            // Off the runtime: a reading waits while a camera applies a change.
+            let controls = state.controls.clone();
+            return match tokio::task::spawn_blocking(move || controls.list()).await {
+                Ok(list) => json(&list),
+                Err(e) => error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &format!("the controls could not be read: {e}"),
+                    None,
+                ),
+            };
+        }
         (&Method::PUT | &Method::POST, _) => {}
         _ => {
             let allow = if reset {
