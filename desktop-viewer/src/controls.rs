@@ -59,6 +59,8 @@ enum Command {
 /// The worker and its latest view; dropping it stops the worker.
 pub struct Controls {
     view: Arc<Mutex<ControlsView>>,
+    /// The API last asked for, so that a window asking every frame sends one request.
+    watching: Mutex<Option<Url>>,
     commands: Option<mpsc::UnboundedSender<Command>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -88,6 +90,7 @@ impl Controls {
             })?;
         Ok(Controls {
             view,
+            watching: Mutex::new(None),
             commands: Some(tx),
             thread: Some(thread),
         })
@@ -101,8 +104,12 @@ impl Controls {
     /// Reads the controls of the server streaming `stream`, unless they are the ones shown.
     pub fn watch(&self, stream: &Url, credentials: Option<Credentials>) {
         let url = api::api_url(stream);
-        if lock(&self.view).api.as_ref() == Some(&net::redacted(&url)) {
-            return;
+        {
+            let mut watching = lock(&self.watching);
+            if watching.as_ref() == Some(&url) {
+                return;
+            }
+            *watching = Some(url.clone());
         }
         self.send(Command::Watch {
             api: url,
