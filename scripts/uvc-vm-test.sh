@@ -17,7 +17,10 @@
 #   3. AVI1 frames without Huffman tables reach the client with the standard tables, equal
 #      to the source files with those tables, and ffmpeg on the host decodes them;
 #   4. --control brightness=200 reaches the camera (the feeder reports the SET_CUR); a value
-#      out of range and an unknown control are refused with the camera's own list;
+#      out of range and an unknown control are refused with the camera's own list; through
+#      /api/controls, with a client connected, the webcam's own controls are listed (group
+#      "camera", brightness with the gadget's range), brightness 60 and then null (its
+#      default) read back and reach the camera, and 300 gets 400 and reaches nothing;
 #   5. unplug while streaming, three ways (the gadget unbound while something holds the old
 #      node, so the camera comes back under another /dev/videoN; the feeder killed; the USB
 #      device de-authorised): the client gets "no signal", then live frames again on the
@@ -149,6 +152,36 @@ for bad in brightness=300 contrast=3; do
   pi-server --source v4l2:$CAM --control $bad --listen 127.0.0.1:8000 2>/tmp/bad.log
   echo "BAD-CONTROL $bad $? $(head -1 /tmp/bad.log)"
 done
+
+# Live controls (/api/controls) with a client connected: brightness set through the API
+# reaches the camera over USB (the feeder prints each SET_CUR it gets, before uvcvideo's
+# ioctl, and so the API's answer, returns: an API-MARK line orders them). busybox wget can
+# only POST (the API takes it as PUT) and prints only the status line of a refusal.
+api() { # [BODY]: GET the controls, or set BODY; one line, the JSON or wget's error
+  if [ $# = 0 ]; then wget -qO- http://127.0.0.1:8000/api/controls 2>&1
+  else wget -qO- --header 'Content-Type: application/json' --post-data "$1" \
+    http://127.0.0.1:8000/api/controls 2>&1
+  fi | tr -d '\n'
+}
+pi-server --source v4l2:$CAM --size 640x480 --fps 30 --open-controls \
+  --listen 127.0.0.1:8000 2>/tmp/server.log &
+server=$!
+stream-probe --seconds 1 >/dev/null  # the camera open: its controls are listed from then on
+t0=$(up)
+stream-probe --seconds 3 --decode-every 5 > /tmp/api.json &
+probe=$!
+echo "API list $(api)"
+for step in 'set {"brightness": 60}' 'bad {"brightness": 300}' 'reset {"brightness": null}'; do
+  echo "API-MARK ${step%% *}"
+  echo "API ${step%% *} $(api "${step#* }")"
+  echo "API ${step%% *}-now $(api)"
+done
+kill -0 $probe 2>/dev/null && connected=true || connected=false
+echo "API-MARK end"
+wait $probe
+echo "RESULT api-client {\"probe\": $(cat /tmp/api.json), \"connected_after\": $connected, \"section_s\": $(echo "$(up) $t0" | awk '{ print $1 - $2 }')}"
+kill $server; wait $server
+sed 's/^/  server: /' /tmp/server.log
 
 # Unplug while streaming, three ways, one client connected throughout.
 kill $FEEDER; wait $FEEDER; sleep 1

@@ -2,9 +2,10 @@
 """judge.py CONSOLE_LOG AVI1_CAPTURE: the verdict of scripts/uvc-vm-test.sh.
 
 Reads what the guest printed (RESULT lines of JSON, BEGIN/END blocks, EVENT and FEEDER
-lines), prints one line per check with its figures, decodes the AVI1 capture the guest sent
+lines, API lines of /api/controls answers between API-MARK lines), prints one line per check with its figures, decodes the AVI1 capture the guest sent
 over its second serial port with ffmpeg, and exits 1 if any check failed.
 """
+import json
 import os
 import re
 import subprocess
@@ -113,6 +114,66 @@ for bad, needle in [("brightness=300", "an integer from 0 to 255"),
     check(m is not None and m.group(1) == "2" and needle in m.group(2),
           f"--control {bad} is refused at start with the camera's own list: "
           f"{m and m.group(2)}")
+
+# 4b. The same through /api/controls, with a client connected: the answer, the camera's own
+# value (the feeder's SET_CUR lines between one API-MARK and the next) and the read-back.
+api = {m.group(1): m.group(2) for m in re.finditer(r"^API (\S+) (.*)$", log, re.M)}
+
+
+def api_controls(step):
+    """The list of controls the API answered at STEP ([] when it answered no JSON)."""
+    try:
+        return json.loads(api.get(step, ""))
+    except ValueError:
+        return []
+
+
+def api_brightness(step):
+    """The brightness control the API answered at STEP, or None."""
+    return next((c for c in api_controls(step) if c["name"] == "brightness"), None)
+
+
+def feeder_saw(step):
+    """The brightness values the feeder was set to after `API-MARK step`, up to the next."""
+    if f"API-MARK {step}\n" not in log:
+        return None
+    section = log.split(f"API-MARK {step}\n", 1)[1].split("API-MARK ", 1)[0]
+    return [int(v) for v in re.findall(r"^FEEDER control brightness=(\d+)$", section, re.M)]
+
+
+listed = api_brightness("list")
+camera = [c["name"] for c in api_controls("list") if c["group"] == "camera"]
+check(listed is not None and listed["group"] == "camera" and listed["kind"] == "integer"
+      and (listed["min"], listed["max"], listed["step"], listed["default"]) == (0, 255, 1, 128)
+      and "auto_exposure" in camera,
+      f"GET /api/controls lists the webcam's own controls {camera}, brightness with the "
+      f"gadget's range: {listed}")
+# 60, then null (the default, 128): each a change from the value before it.
+before = listed["value"] if listed else None
+for step, sent, want in [("set", "60", 60), ("reset", "null", 128)]:
+    answered, now = api_brightness(step), api_brightness(step + "-now")
+    check(want != before and answered is not None and answered["value"] == want
+          and now is not None and now["value"] == want,
+          f"PUT brightness {sent} (was {before}): 200, read back {answered and answered['value']}, "
+          f"listed after {now and now['value']}")
+    check(feeder_saw(step) == [want],
+          f"and the camera got it over USB: the feeder's SET_CUR {feeder_saw(step)}")
+    if step == "set":
+        # The refusal, between the two: nothing changes, nothing reaches the camera.
+        bad, still = api.get("bad", ""), api_brightness("bad-now")
+        check("400 Bad Request" in bad and still is not None and still["value"] == want
+              and feeder_saw("bad") == [],
+              f"PUT brightness 300 (out of 0..255): {bad!r}; still {still and still['value']}, "
+              f"the feeder set to {feeder_saw('bad') or 'nothing'}")
+    before = want
+r = result("api-client")
+if r is not None:
+    secs = r["probe"]["seconds"]
+    check(r["connected_after"] and not r["probe"]["closed_early"]
+          and sum(s["live"] for s in secs) > 0 and sum(s["bad"] for s in secs) == 0,
+          f"a client stayed connected through the API's changes: {sum(s['live'] for s in secs)} "
+          f"frames, every one decoded")
+    note(f"the API's part of the run took {r['section_s']:.1f} s in the guest")
 
 # 5. Unplug, three ways, one connection.
 r = result("unplug")
