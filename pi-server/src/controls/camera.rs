@@ -4,9 +4,10 @@
 use serde_json::{Value, json};
 
 use super::catalogue::{Control, Group, Kind, MenuOption};
+use super::stream::StreamSettings;
 use crate::source::orient::{Orientation, Rotation};
 use crate::source::v4l2::ControlKind;
-use crate::source::v4l2::live::CameraControl;
+use crate::source::v4l2::live::{CameraControl, Granted};
 
 /// V4L2_CID_HFLIP and V4L2_CID_VFLIP: a camera that mirrors its own picture.
 pub const FLIPS: (u32, u32) = (0x0098_0914, 0x0098_0915);
@@ -78,11 +79,41 @@ pub fn device_value(checked: &Value) -> i64 {
     }
 }
 
+/// The stream's `size` and `fps` in `list` as the camera took them, where nothing was asked
+/// since it opened (a pending change shows as asked until the camera re-opens with it).
+/// A granted size the menu lacks is added to it: the camera has it.
+pub fn granted_into(list: &mut [Control], current: &StreamSettings, granted: Granted) {
+    let (asked_w, asked_h, asked_fps) = granted.asked;
+    let size_settled = (
+        u32::from(current.size.width),
+        u32::from(current.size.height),
+    ) == (asked_w, asked_h);
+    for control in list.iter_mut() {
+        match control.name.as_str() {
+            "size" if size_settled => {
+                let took = json!(format!("{}x{}", granted.width, granted.height));
+                if let Kind::Menu { options } = &mut control.kind
+                    && !options.iter().any(|o| o.value == took)
+                {
+                    options.push(MenuOption {
+                        label: format!("{}x{} (granted)", granted.width, granted.height),
+                        value: took.clone(),
+                    });
+                }
+                control.value = took;
+            }
+            "fps" if current.fps == asked_fps && granted.fps >= 1.0 => {
+                control.value = json!(granted.fps.round() as i64);
+            }
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::controls::Check as _;
-    use crate::source::v4l2::live::CameraControl;
 
     fn camera_control(kind: ControlKind, value: Option<i64>, button: bool) -> CameraControl {
         CameraControl {
@@ -167,5 +198,50 @@ mod tests {
             (device_value(&json!(true)), device_value(&json!(42))),
             (1, 42)
         );
+    }
+
+    /// The listing says what the camera took: a size it does not have becomes the nearest
+    /// it granted (added to the menu), unless a new size is still waiting for the camera.
+    #[test]
+    fn the_listing_gives_the_size_and_rate_the_camera_granted() {
+        let mut current = StreamSettings::configured(&Default::default(), &Default::default());
+        current.size = "1000x700".parse().unwrap();
+        current.fps = 24;
+        // A camera: it re-negotiates size and rate.
+        let caps = crate::source::Capabilities {
+            resizes: true,
+            paced: true,
+            ..Default::default()
+        };
+        let listed = || current.controls(&current, caps);
+        let value = |list: &[Control], name: &str| {
+            list.iter()
+                .find(|c| c.name == name)
+                .map(|c| c.value.clone())
+        };
+        let granted = Granted {
+            asked: (1000, 700, 24),
+            width: 1024,
+            height: 768,
+            fps: 30.0,
+        };
+        let mut list = listed();
+        granted_into(&mut list, &current, granted);
+        assert_eq!(value(&list, "size"), Some(json!("1024x768")));
+        assert_eq!(value(&list, "fps"), Some(json!(30)));
+        let size = list.iter().find(|c| c.name == "size").unwrap();
+        assert!(
+            size.check(&json!("1024x768")).is_ok(),
+            "the granted size is a choice"
+        );
+
+        // Asked for another size since: it shows as asked until the camera re-opens.
+        let pending = Granted {
+            asked: (640, 480, 24),
+            ..granted
+        };
+        let mut list = listed();
+        granted_into(&mut list, &current, pending);
+        assert_eq!(value(&list, "size"), Some(json!("1000x700")));
     }
 }

@@ -114,6 +114,9 @@ impl Controls {
     pub fn list(&self) -> Vec<Control> {
         let current = *lock(&self.inner.current);
         let mut list = current.controls(&self.inner.defaults, self.inner.caps);
+        if let Some(granted) = self.inner.camera.as_ref().and_then(CameraLink::granted) {
+            camera::granted_into(&mut list, &current, granted);
+        }
         list.extend(self.camera_list());
         list
     }

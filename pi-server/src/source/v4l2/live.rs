@@ -50,6 +50,23 @@ struct Job {
 struct Shared {
     jobs: Mutex<Sender<Job>>,
     known: Mutex<Vec<CameraControl>>,
+    /// Width, height and frame rate the camera granted at its last negotiation.
+    granted: Mutex<Option<Granted>>,
+}
+
+/// What the camera granted when last opened: it may differ from what was asked (the nearest
+/// size it has), and `/api/controls` reports what the camera took.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Granted {
+    /// The width, height and frame rate asked for at that opening: a setting changed since
+    /// is still pending (the camera re-opens with it).
+    pub asked: (u32, u32, u32),
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Frames per second; 0 when the driver does not say.
+    pub fps: f64,
 }
 
 impl std::fmt::Debug for Job {
@@ -79,6 +96,7 @@ pub fn link() -> (CameraLink, Desk) {
     let shared = Arc::new(Shared {
         jobs: Mutex::new(tx),
         known: Mutex::new(Vec::new()),
+        granted: Mutex::new(None),
     });
     (
         CameraLink {
@@ -92,6 +110,11 @@ impl CameraLink {
     /// The camera's controls as last read (none before the camera was first opened).
     pub fn list(&self) -> Vec<CameraControl> {
         lock(&self.shared.known).clone()
+    }
+
+    /// What the camera granted when last opened (`None` before it was).
+    pub fn granted(&self) -> Option<Granted> {
+        *lock(&self.shared.granted)
     }
 
     /// Sets `changes` on the camera and waits until the capture thread has, then reads
@@ -109,6 +132,11 @@ impl CameraLink {
 }
 
 impl Desk {
+    /// Notes what the camera granted at this opening, for the link's [`CameraLink::granted`].
+    pub fn granted(&self, granted: Granted) {
+        *lock(&self.shared.granted) = Some(granted);
+    }
+
     /// Reads the device's controls and their values, for the link's list.
     pub fn refresh(&self, dev: &Device) {
         let list = read_controls(dev);

@@ -85,6 +85,12 @@ impl V4l2Source {
         let (link, desk) = live::link();
         if let Some(capture) = &first {
             desk.refresh(&capture.dev);
+            desk.granted(live::Granted {
+                asked: (request.width, request.height, request.fps),
+                width: capture.granted.width,
+                height: capture.granted.height,
+                fps: capture.granted.fps,
+            });
         }
         Ok(V4l2Source {
             path: path.to_path_buf(),
@@ -157,6 +163,12 @@ impl V4l2Source {
                     }
                     publisher.set_state(SourceState::LiveAs(live.clone()));
                     card.size = (granted.width, granted.height);
+                    self.desk.granted(live::Granted {
+                        asked: (self.request.width, self.request.height, self.request.fps),
+                        width: granted.width,
+                        height: granted.height,
+                        fps: granted.fps,
+                    });
                     let (desk, remembered) = (&self.desk, &mut self.request.controls);
                     let ended = guarded(|| {
                         let mut capture = capture;
