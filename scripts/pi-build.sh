@@ -32,6 +32,7 @@
 # (DEBIAN_MIRROR, default http://deb.debian.org/debian), crates.io and PyPI.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. scripts/pi-lib.sh
 
 turbojpeg=1
 probe=
@@ -47,11 +48,13 @@ done
 [ ${#wanted[@]} -gt 0 ] || wanted=(armv6 armv7 aarch64)
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts)"
 
-cache=${PI_CACHE:-/var/cache/pi-mjpeg}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+cache=$PI_CACHE
+mirror=$PI_MIRROR
 root="$cache/trixie"
 out="$TARGET_DIR/pi"
 mkdir -p "$cache" "$out"
+# One run at a time in the chroot (its mounts, its stamps, its target dirs).
+pi_lock trixie
 
 # Versions of the tools fetched into the chroot (those seen working).
 zigbuild_version=0.24.1
@@ -76,14 +79,18 @@ if [ ! -e "$root/.stamp-debootstrap" ]; then
   touch "$root/.stamp-debootstrap"
 fi
 
-# Mounts for this run only: /proc (cargo and rustc read /proc/self), and the repository,
+# Mounts for this run only: /proc (cargo and rustc read /proc/self), and this clone,
 # read-only, at /src. Target dirs and cargo's registry stay in the chroot, in the cache.
+# Under the lock, a mount already there is a killed run's: /src may be another clone.
 mkdir -p "$root/src"
-mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc"; on_exit "umount '$root/proc'"; }
-mountpoint -q "$root/src" || {
-  mount --bind . "$root/src" && mount -o remount,bind,ro "$root/src"
-  on_exit "umount '$root/src'"
-}
+for dir in "$root/src" "$root/proc"; do
+  while mountpoint -q "$dir"; do umount "$dir"; done
+done
+mount -t proc proc "$root/proc"
+on_exit "umount '$root/proc'"
+mount --bind . "$root/src"
+on_exit "umount '$root/src'"
+mount -o remount,bind,ro "$root/src"
 # The host's CA bundle: a machine behind a TLS-inspecting proxy trusts its CA there.
 cp /etc/ssl/certs/ca-certificates.crt "$root/root/host-ca-bundle.crt"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
