@@ -21,11 +21,11 @@
 # machines), so it uses Debian's: a trixie chroot (debootstrap) with rustc/cargo 1.97 from
 # trixie-backports, Debian's aarch64 standard library, the standard library's source for the
 # 32-bit targets (built with -Zbuild-std, an unstable flag, hence RUSTC_BOOTSTRAP=1 there),
-# cargo-zigbuild and zig (PyPI's `ziglang`) as the linker: zig links musl statically with
+# cargo-zigbuild and zig (both from PyPI) as the linker: zig links musl statically with
 # ARMv6-safe start-up code (Debian's armhf gcc emits ARMv7 code that a Pi Zero cannot run)
 # and links against any glibc version's symbols (`TARGET.2.31`), with no sysroot to fetch.
 # It all lives in $PI_CACHE (default /var/cache/pi-mjpeg, outside the clone: about 4 GB):
-# made once (about 5 minutes), then a run only builds (cold, about 7 to 14 minutes a target
+# made once (about 3 minutes with a near mirror), then a run only builds (cold, about 7 to 14 minutes a target
 # on 2 cores; warm, seconds). Each target keeps its own cargo target dir, since switching
 # RUSTC_BOOTSTRAP in one dir rebuilds everything.
 # needs: root, debootstrap (installed here when missing), and Debian's mirror
@@ -64,7 +64,7 @@ zig_version=0.17.1
 # Each step leaves a stamp, so an interrupted preparation resumes where it stopped.
 in_root() { # COMMAND (a bash script run in the chroot, with the toolchain's environment)
   chroot "$root" /usr/bin/env -i HOME=/root CARGO_HOME=/root/.cargo \
-    PATH=/opt/zig/bin:/opt/zigbuild/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    PATH=/opt/zig/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     CARGO_HTTP_CAINFO=/root/host-ca-bundle.crt PIP_CERT=/root/host-ca-bundle.crt \
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 CARGO_TERM_COLOR=never \
     /bin/bash -euo pipefail -c "$1"
@@ -112,15 +112,16 @@ if [ ! -e "$root/.stamp-packages" ]; then
   touch "$root/.stamp-packages"
 fi
 
-if [ ! -e "$root/.stamp-zig-$zig_version-$zigbuild_version" ]; then
+# Both from PyPI, as built wheels: `cargo install cargo-zigbuild` compiled it for minutes.
+zig_stamp="$root/.stamp-pypi-zig-$zig_version-$zigbuild_version"
+if [ ! -e "$zig_stamp" ]; then
   echo "pi-build: installing zig $zig_version and cargo-zigbuild $zigbuild_version in the chroot (once)" >&2
   in_root "
-    rm -rf /opt/zig && python3 -m venv /opt/zig
-    /opt/zig/bin/pip install --quiet ziglang==$zig_version
-    cargo install --quiet --locked cargo-zigbuild --version $zigbuild_version --root /opt/zigbuild" \
+    rm -rf /opt/zig /opt/zigbuild && python3 -m venv /opt/zig
+    /opt/zig/bin/pip install --quiet ziglang==$zig_version cargo-zigbuild==$zigbuild_version" \
     > "$cache/zig.log" 2>&1 ||
     { tail -n 20 "$cache/zig.log" >&2; die "installing zig or cargo-zigbuild failed (log: $cache/zig.log)"; }
-  touch "$root/.stamp-zig-$zig_version-$zigbuild_version"
+  touch "$zig_stamp"
 fi
 echo "pi-build: toolchain: $(in_root 'rustc -V; cargo-zigbuild --version; echo zig $(python3 -m ziglang version)' | paste -sd ';' | sed 's/;/; /g')" >&2
 
