@@ -25,9 +25,10 @@
 # ARMv6-safe start-up code (Debian's armhf gcc emits ARMv7 code that a Pi Zero cannot run)
 # and links against any glibc version's symbols (`TARGET.2.31`), with no sysroot to fetch.
 # It all lives in $PI_CACHE (default /var/cache/pi-mjpeg, outside the clone: about 4 GB):
-# made once (about 3 minutes with a near mirror), then a run only builds (cold, about 7 to 14 minutes a target
-# on 2 cores; warm, seconds). Each target keeps its own cargo target dir, since switching
-# RUSTC_BOOTSTRAP in one dir rebuilds everything.
+# made once (about 3 minutes), then a run only builds (cold, about 7 to 14 minutes a
+# target on 2 cores; warm, seconds). A second run waits while one uses the chroot. Each
+# target keeps its own cargo target dir, since switching RUSTC_BOOTSTRAP in one dir
+# rebuilds everything.
 # needs: root, debootstrap (installed here when missing), and Debian's mirror
 # (DEBIAN_MIRROR, default http://deb.debian.org/debian), crates.io and PyPI.
 set -euo pipefail
@@ -158,8 +159,11 @@ for name in "${wanted[@]}"; do
   started=$SECONDS
   with=
   # libjpeg-turbo's build (turbojpeg-sys, REQUIRE_SIMD by default) stops where it finds no
-  # NEON. ARMv6 has none; for ARMv7 its NEON check failed with zig's compiler even given
-  # `-march=armv7-a -mfpu=neon`. Those two go without, and the attempt is not made.
+  # NEON. ARMv6 has none. For ARMv7 its check (`-mfpu=neon`, then `__ARM_NEON__`) fails
+  # under zig, which ignores -mfpu and takes NEON from -mcpu alone (`zig cc -mcpu=cortex_a7`
+  # defines __ARM_NEON__, `-mfpu=neon` does not), and the target's -mcpu lacks it; a build
+  # with `-C target-feature=+neon` (every ARMv7 Pi has NEON) is untried. Those two go
+  # without, and the attempt is not made.
   if [ -n "$turbojpeg" ] && [ "$name" = aarch64 ] &&
     release=$(build "$name" "--features pi-server/turbojpeg"); then
     with=" with turbojpeg"
