@@ -21,17 +21,19 @@
 # machines), so it uses Debian's: a trixie chroot (debootstrap) with rustc/cargo 1.97 from
 # trixie-backports, Debian's aarch64 standard library, the standard library's source for the
 # 32-bit targets (built with -Zbuild-std, an unstable flag, hence RUSTC_BOOTSTRAP=1 there),
-# cargo-zigbuild and zig (PyPI's `ziglang`) as the linker: zig links musl statically with
+# cargo-zigbuild and zig (both from PyPI) as the linker: zig links musl statically with
 # ARMv6-safe start-up code (Debian's armhf gcc emits ARMv7 code that a Pi Zero cannot run)
 # and links against any glibc version's symbols (`TARGET.2.31`), with no sysroot to fetch.
 # It all lives in $PI_CACHE (default /var/cache/pi-mjpeg, outside the clone: about 4 GB):
-# made once (about 5 minutes), then a run only builds (cold, about 7 to 14 minutes a target
-# on 2 cores; warm, seconds). Each target keeps its own cargo target dir, since switching
-# RUSTC_BOOTSTRAP in one dir rebuilds everything.
+# made once (about 3 minutes), then a run only builds (cold, about 7 to 14 minutes a
+# target on 2 cores; warm, seconds). A second run waits while one uses the chroot. Each
+# target keeps its own cargo target dir, since switching RUSTC_BOOTSTRAP in one dir
+# rebuilds everything.
 # needs: root, debootstrap (installed here when missing), and Debian's mirror
 # (DEBIAN_MIRROR, default http://deb.debian.org/debian), crates.io and PyPI.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. scripts/pi-lib.sh
 
 turbojpeg=1
 probe=
@@ -47,11 +49,13 @@ done
 [ ${#wanted[@]} -gt 0 ] || wanted=(armv6 armv7 aarch64)
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts)"
 
-cache=${PI_CACHE:-/var/cache/pi-mjpeg}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+cache=$PI_CACHE
+mirror=$PI_MIRROR
 root="$cache/trixie"
 out="$TARGET_DIR/pi"
 mkdir -p "$cache" "$out"
+# One run at a time in the chroot (its mounts, its stamps, its target dirs).
+pi_lock trixie
 
 # Versions of the tools fetched into the chroot (those seen working).
 zigbuild_version=0.24.1
@@ -61,7 +65,7 @@ zig_version=0.17.1
 # Each step leaves a stamp, so an interrupted preparation resumes where it stopped.
 in_root() { # COMMAND (a bash script run in the chroot, with the toolchain's environment)
   chroot "$root" /usr/bin/env -i HOME=/root CARGO_HOME=/root/.cargo \
-    PATH=/opt/zig/bin:/opt/zigbuild/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+    PATH=/opt/zig/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
     CARGO_HTTP_CAINFO=/root/host-ca-bundle.crt PIP_CERT=/root/host-ca-bundle.crt \
     DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 CARGO_TERM_COLOR=never \
     /bin/bash -euo pipefail -c "$1"
@@ -76,14 +80,18 @@ if [ ! -e "$root/.stamp-debootstrap" ]; then
   touch "$root/.stamp-debootstrap"
 fi
 
-# Mounts for this run only: /proc (cargo and rustc read /proc/self), and the repository,
+# Mounts for this run only: /proc (cargo and rustc read /proc/self), and this clone,
 # read-only, at /src. Target dirs and cargo's registry stay in the chroot, in the cache.
+# Under the lock, a mount already there is a killed run's: /src may be another clone.
 mkdir -p "$root/src"
-mountpoint -q "$root/proc" || { mount -t proc proc "$root/proc"; on_exit "umount '$root/proc'"; }
-mountpoint -q "$root/src" || {
-  mount --bind . "$root/src" && mount -o remount,bind,ro "$root/src"
-  on_exit "umount '$root/src'"
-}
+for dir in "$root/src" "$root/proc"; do
+  while mountpoint -q "$dir"; do umount "$dir"; done
+done
+mount -t proc proc "$root/proc"
+on_exit "umount '$root/proc'"
+mount --bind . "$root/src"
+on_exit "umount '$root/src'"
+mount -o remount,bind,ro "$root/src"
 # The host's CA bundle: a machine behind a TLS-inspecting proxy trusts its CA there.
 cp /etc/ssl/certs/ca-certificates.crt "$root/root/host-ca-bundle.crt"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
@@ -105,15 +113,16 @@ if [ ! -e "$root/.stamp-packages" ]; then
   touch "$root/.stamp-packages"
 fi
 
-if [ ! -e "$root/.stamp-zig-$zig_version-$zigbuild_version" ]; then
+# Both from PyPI, as built wheels: `cargo install cargo-zigbuild` compiled it for minutes.
+zig_stamp="$root/.stamp-pypi-zig-$zig_version-$zigbuild_version"
+if [ ! -e "$zig_stamp" ]; then
   echo "pi-build: installing zig $zig_version and cargo-zigbuild $zigbuild_version in the chroot (once)" >&2
   in_root "
-    rm -rf /opt/zig && python3 -m venv /opt/zig
-    /opt/zig/bin/pip install --quiet ziglang==$zig_version
-    cargo install --quiet --locked cargo-zigbuild --version $zigbuild_version --root /opt/zigbuild" \
+    rm -rf /opt/zig /opt/zigbuild && python3 -m venv /opt/zig
+    /opt/zig/bin/pip install --quiet ziglang==$zig_version cargo-zigbuild==$zigbuild_version" \
     > "$cache/zig.log" 2>&1 ||
     { tail -n 20 "$cache/zig.log" >&2; die "installing zig or cargo-zigbuild failed (log: $cache/zig.log)"; }
-  touch "$root/.stamp-zig-$zig_version-$zigbuild_version"
+  touch "$zig_stamp"
 fi
 echo "pi-build: toolchain: $(in_root 'rustc -V; cargo-zigbuild --version; echo zig $(python3 -m ziglang version)' | paste -sd ';' | sed 's/;/; /g')" >&2
 
@@ -150,8 +159,11 @@ for name in "${wanted[@]}"; do
   started=$SECONDS
   with=
   # libjpeg-turbo's build (turbojpeg-sys, REQUIRE_SIMD by default) stops where it finds no
-  # NEON. ARMv6 has none; for ARMv7 its NEON check failed with zig's compiler even given
-  # `-march=armv7-a -mfpu=neon`. Those two go without, and the attempt is not made.
+  # NEON. ARMv6 has none. For ARMv7 its check (`-mfpu=neon`, then `__ARM_NEON__`) fails
+  # under zig, which ignores -mfpu and takes NEON from -mcpu alone (`zig cc -mcpu=cortex_a7`
+  # defines __ARM_NEON__, `-mfpu=neon` does not), and the target's -mcpu lacks it; a build
+  # with `-C target-feature=+neon` (every ARMv7 Pi has NEON) is untried. Those two go
+  # without, and the attempt is not made.
   if [ -n "$turbojpeg" ] && [ "$name" = aarch64 ] &&
     release=$(build "$name" "--features pi-server/turbojpeg"); then
     with=" with turbojpeg"

@@ -7,6 +7,7 @@
 #                                  # stage: no emulation); prints its path
 #   pi_arm64_system SUITE          # the same, configured (second stage, under emulation)
 #   pi_binfmt_aarch64              # the kernel runs arm64 programs with qemu-aarch64-static
+#   pi_lock NAME                   # this run alone uses $PI_CACHE's NAME until it exits
 #
 # Env: PI_CACHE (default /var/cache/pi-mjpeg: the trees, about 300 MB each), DEBIAN_MIRROR
 # (default http://deb.debian.org/debian). Needs root and debootstrap; the second stage also
@@ -49,4 +50,17 @@ pi_arm64_system() { # SUITE
     touch "$dir/.stamp-configured"
   fi
   echo "$dir"
+}
+
+# Two runs at once (CI and a developer, say) must not share a tree in the cache: each mounts
+# its own clone and /proc at the same places there, and the first to finish unmounts them
+# under the other. The lock is held until the script exits, after its exit trap unmounts.
+pi_lock() { # NAME
+  local file="$PI_CACHE/$1.lock" fd
+  mkdir -p "$PI_CACHE"
+  exec {fd}>"$file"
+  flock -n "$fd" || {
+    echo "$LIB_NAME: waiting for another run to finish with $PI_CACHE/$1 ($file)" >&2
+    flock "$fd"
+  }
 }

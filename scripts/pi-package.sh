@@ -142,6 +142,8 @@ install_and_check() { # LABEL TREE DEB
 }
 
 [ "$(id -u)" = 0 ] || die "--install needs root"
+# One run at a time installs: into the cached arm64 system (its /proc mount) and here.
+pi_lock install
 install_and_check arm64 "$(pi_arm64_system bookworm)" "$debs/pi-server_${version}-1_arm64.deb"
 install_and_check amd64 / "$debs/pi-server_${version}-1_amd64.deb"
 exit "$failed"
