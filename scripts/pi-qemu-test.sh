@@ -9,24 +9,26 @@
 #                      Raspberry Pi OS bookworm and bullseye); the 32-bit ones are static.
 # Each run checks that pi-server
 #   1. serves the test pattern: our stream-probe (host, x86_64) decodes 640x480 frames;
-#   2. streams from `--source exec:` (a shell loop that cats the recipe's MJPEG frames):
+#   2. streams from `--source exec:` (a shell loop that cats the recipe's frames, taken
+#      as raw JPEGs from its committed capture, shared/tests/fixtures/seed-recipe.body):
 #      /stats names the command's source and the probe decodes its frames;
 #   3. stops cleanly on SIGTERM: exit status 0 within 5 s, no panic in its log.
 #
 # usage: scripts/pi-qemu-test.sh [armv6|armv7|aarch64 ...]     (default: those built)
 # needs: qemu-user (apt-get install qemu-user), debootstrap (for the arm64 libraries,
-#   fetched once into $PI_CACHE/rootfs, default /var/cache/pi-mjpeg), root for that, and
-#   ../shared/anchors/seed-recipe/frames.mjpg (the team kit) for the exec: source.
+#   fetched once into $PI_CACHE/rootfs, default /var/cache/pi-mjpeg), and root for that.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . scripts/pi-lib.sh
 
 pi="$TARGET_DIR/pi"
-frames=$(realpath ../shared/anchors/seed-recipe/frames.mjpg 2>/dev/null) ||
-  die "../shared/anchors/seed-recipe/frames.mjpg (the team kit) is missing"
 for tool in qemu-arm qemu-aarch64 curl python3; do
   command -v "$tool" >/dev/null || die "$tool not found; apt-get install qemu-user curl python3"
 done
+
+temp_dir work
+frames="$work/recipe.mjpg"
+python3 shared/tests/fixtures/jpegs.py shared/tests/fixtures/seed-recipe.body "$frames"
 
 wanted=("$@")
 if [ ${#wanted[@]} -eq 0 ]; then

@@ -74,17 +74,7 @@ fi
 if [ -x "$mjpg_streamer/bin/mjpg_streamer" ]; then
   mkdir -p "$work/frames"
   # Its input_file plays a folder of JPEGs: the recipe's committed capture, one file each.
-  python3 - shared/tests/fixtures/seed-recipe.body "$work/frames" <<'PY'
-import sys
-data, folder = open(sys.argv[1], "rb").read(), sys.argv[2]
-starts, i = [], data.find(b"\xff\xd8\xff")
-while i >= 0:
-    starts.append(i)
-    i = data.find(b"\xff\xd8\xff", i + 1)
-for n, (a, b) in enumerate(zip(starts, starts[1:] + [len(data)])):
-    end = data.rfind(b"\xff\xd9", a, b) + 2
-    open(f"{folder}/frame-{n:04d}.jpg", "wb").write(data[a:end])
-PY
+  python3 shared/tests/fixtures/jpegs.py shared/tests/fixtures/seed-recipe.body --folder "$work/frames"
   p=$(free_port)
   plugins="$mjpg_streamer/lib/mjpg-streamer"
   start mjpg "$mjpg_streamer/bin/mjpg_streamer" \
