@@ -92,16 +92,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n 8192 2>/dev/null || true
 # into one file each, named in their order.
 jpeg_folder() { # FOLDER
   mkdir -p "$1"
-  python3 - "$FRAMES" "$1" <<'PY'
-import sys
-data, folder = open(sys.argv[1], "rb").read(), sys.argv[2]
-starts, i = [], data.find(b"\xff\xd8\xff")
-while i >= 0:
-    starts.append(i)
-    i = data.find(b"\xff\xd8\xff", i + 1)
-for n, (a, b) in enumerate(zip(starts, starts[1:] + [len(data)])):
-    open(f"{folder}/frame-{n:04d}.jpg", "wb").write(data[a:b])
-PY
+  python3 shared/tests/fixtures/jpegs.py "$FRAMES" --folder "$1"
 }
 
 SERVER_PID=
